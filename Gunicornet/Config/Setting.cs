@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace Gunicornet.Config;
+
+/// <summary>
+/// One server setting, declared once: its name (gunicorn's), section, flags, default, validation and
+/// help. The command line is generated from these declarations.
+/// </summary>
+internal abstract class Setting
+{
+    protected Setting(string name, string section, string[] flags, string help)
+    {
+        Name = name;
+        Section = section;
+        Flags = flags;
+        Help = help;
+    }
+
+    /// <summary>The setting's name, as in gunicorn's settings (e.g. <c>graceful_timeout</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The section of the docs it belongs to (e.g. "Server Socket").</summary>
+    public string Section { get; }
+
+    /// <summary>Long flag first, then short ones.</summary>
+    public string[] Flags { get; }
+
+    /// <summary>One paragraph of help; the first sentence is the CLI summary.</summary>
+    public string Help { get; }
+
+    /// <summary>Creates the command-line option for this setting.</summary>
+    public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment);
+}
+
+/// <summary>A setting whose value is of type <typeparamref name="T"/>.</summary>
+internal sealed class Setting<T> : Setting
+{
+    private readonly Func<IReadOnlyDictionary<string, string?>, T> _default;
+    private readonly Func<T, string?>? _validate;
+
+    public Setting(
+        string name,
+        string section,
+        string[] flags,
+        string help,
+        Func<IReadOnlyDictionary<string, string?>, T> defaultValue,
+        Func<T, string?>? validate = null,
+        string? metaVar = null,
+        string[]? choices = null)
+        : base(name, section, flags, help)
+    {
+        _default = defaultValue;
+        _validate = validate;
+        MetaVar = metaVar;
+        Choices = choices;
+    }
+
+    /// <summary>The placeholder shown in help (e.g. <c>ADDRESS</c>).</summary>
+    public string? MetaVar { get; }
+
+    /// <summary>The accepted values, when the setting is an enumeration of strings.</summary>
+    public string[]? Choices { get; }
+
+    /// <summary>The default value, given the process environment (e.g. <c>PORT</c>, <c>WEB_CONCURRENCY</c>).</summary>
+    public T DefaultValue(IReadOnlyDictionary<string, string?> environment) => _default(environment);
+
+    /// <summary>Returns an error message when <paramref name="value"/> is not acceptable, otherwise null.</summary>
+    public string? Validate(T value) => _validate?.Invoke(value);
+
+    /// <inheritdoc />
+    public override Option CreateOption(IReadOnlyDictionary<string, string?> environment)
+    {
+        var option = new Option<T>(Flags[0], Flags[1..])
+        {
+            Description = Help.Split(". ", 2)[0].TrimEnd('.') + ".",
+            HelpName = MetaVar,
+            DefaultValueFactory = _ => _default(environment),
+        };
+        if (typeof(T) != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
+        {
+            // Repeatable, as in gunicorn: -b A -b B.
+            option.AllowMultipleArgumentsPerToken = false;
+        }
+
+        if (Choices is not null)
+        {
+            option.AcceptOnlyFromAmong(Choices);
+        }
+
+        option.Validators.Add(result => ValidateResult(result, option));
+        return option;
+    }
+
+    private void ValidateResult(OptionResult result, Option<T> option)
+    {
+        if (result.Implicit || result.Errors.Any())
+        {
+            return;
+        }
+
+        var value = result.GetValueOrDefault<T>();
+        if (Validate(value) is { } error)
+        {
+            result.AddError($"{option.Name}: {error}");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Globalization;
+
+namespace Gunicornet.Config;
+
+/// <summary>
+/// The table of settings: every setting Gunicornet knows, declared once, with gunicorn's names, flags
+/// and defaults wherever the meaning is the same.
+/// </summary>
+internal static class Settings
+{
+    /// <summary>The log level names, as gunicorn spells them.</summary>
+    public static readonly string[] LogLevels = ["debug", "info", "warning", "error", "critical"];
+
+    /// <summary><c>-b/--bind</c>.</summary>
+    public static readonly Setting<string[]> Bind = new(
+        "bind",
+        "Server Socket",
+        ["--bind", "-b"],
+        "The socket to bind. Repeat to bind several: HOST, HOST:PORT, [::1]:PORT, unix:PATH or fd://N. "
+            + "Defaults to 127.0.0.1:8000, or 0.0.0.0:$PORT when the PORT variable is set.",
+        env => env.TryGetValue("PORT", out var port) && !string.IsNullOrEmpty(port)
+            ? [$"0.0.0.0:{port}"]
+            : ["127.0.0.1:8000"],
+        validate: binds => binds.Select(b => BindAddress.TryParse(b, out _, out var e) ? null : e).FirstOrDefault(e => e is not null),
+        metaVar: "ADDRESS");
+
+    /// <summary><c>--backlog</c>.</summary>
+    public static readonly Setting<int> Backlog = new(
+        "backlog",
+        "Server Socket",
+        ["--backlog"],
+        "The maximum number of pending connections. Defaults to 2048.",
+        _ => 2048,
+        validate: v => v >= 1 ? null : "must be a positive number",
+        metaVar: "INT");
+
+    /// <summary><c>-w/--workers</c>.</summary>
+    public static readonly Setting<int> Workers = new(
+        "workers",
+        "Worker Processes",
+        ["--workers", "-w"],
+        "The number of worker processes. Defaults to 1, or $WEB_CONCURRENCY when set.",
+        env => env.TryGetValue("WEB_CONCURRENCY", out var w) && !string.IsNullOrEmpty(w)
+            ? (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+            : 1,
+        validate: v => v >= 1 ? null : "must be at least 1",
+        metaVar: "INT");
+
+    /// <summary><c>--graceful-timeout</c>.</summary>
+    public static readonly Setting<int> GracefulTimeout = new(
+        "graceful_timeout",
+        "Worker Processes",
+        ["--graceful-timeout"],
+        "Seconds a stopping worker has to finish its requests before it is killed. Defaults to 30.",
+        _ => 30,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--chdir</c>.</summary>
+    public static readonly Setting<string?> Chdir = new(
+        "chdir",
+        "Server Mechanics",
+        ["--chdir"],
+        "Change to this directory before loading the app; it becomes the app's content root. Defaults to none.",
+        _ => null,
+        validate: v => v is null || Directory.Exists(v) ? null : $"directory '{v}' does not exist",
+        metaVar: "DIR");
+
+    /// <summary><c>-p/--pid</c>.</summary>
+    public static readonly Setting<string?> PidFile = new(
+        "pidfile",
+        "Server Mechanics",
+        ["--pid", "-p"],
+        "A file to write the master's PID to, removed at exit. Defaults to none.",
+        _ => null,
+        metaVar: "FILE");
+
+    /// <summary><c>--log-level</c>.</summary>
+    public static readonly Setting<string> LogLevel = new(
+        "loglevel",
+        "Logging",
+        ["--log-level"],
+        "The granularity of the error log: debug, info, warning, error or critical. Defaults to info.",
+        _ => "info",
+        metaVar: "LEVEL",
+        choices: LogLevels);
+
+    /// <summary>Every setting, in the order of the help text.</summary>
+    public static readonly IReadOnlyList<Setting> All = [Bind, Backlog, Workers, GracefulTimeout, Chdir, PidFile, LogLevel];
+}

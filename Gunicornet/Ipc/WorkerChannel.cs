@@ -1,0 +1,96 @@
+using System.IO.Pipes;
+using System.Text;
+
+namespace Gunicornet.Ipc;
+
+/// <summary>
+/// The worker's end of its control pipes: it writes <see cref="ControlMessage"/> lines to the master,
+/// and watches a pipe the master holds open so that it notices the master's death (EOF) at once.
+/// </summary>
+internal sealed class WorkerChannel : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Stream _toMaster;
+    private readonly Stream _fromMaster;
+    private bool _broken;
+
+    private WorkerChannel(Stream toMaster, Stream fromMaster)
+    {
+        _toMaster = toMaster;
+        _fromMaster = fromMaster;
+    }
+
+    /// <summary>Adopts the inherited pipe descriptors.</summary>
+    public static WorkerChannel Open(int readFd, int writeFd) => new(
+        new AnonymousPipeClientStream(PipeDirection.Out, writeFd.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new AnonymousPipeClientStream(PipeDirection.In, readFd.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// Calls <paramref name="onMasterGone"/> once, from a dedicated thread, when the master's end of the
+    /// pipe closes: the master exited or was killed, since only the master holds that end.
+    /// </summary>
+    public void WatchMaster(Action onMasterGone)
+    {
+        var thread = new Thread(() =>
+        {
+            var buffer = new byte[64];
+            try
+            {
+                while (_fromMaster.Read(buffer) > 0)
+                {
+                    // The master sends nothing yet; anything it sends later is for a newer worker.
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+
+            onMasterGone();
+        })
+        {
+            IsBackground = true,
+            Name = "master-watch",
+        };
+        thread.Start();
+    }
+
+    /// <summary>Sends one message; returns false once the master is gone.</summary>
+    public bool Send(ControlMessage message)
+    {
+        var bytes = Encoding.UTF8.GetBytes(message.Format() + "\n");
+        lock (_lock)
+        {
+            if (_broken)
+            {
+                return false;
+            }
+
+            try
+            {
+                // A line is far below PIPE_BUF, so the write is atomic.
+                _toMaster.Write(bytes);
+                _toMaster.Flush();
+                return true;
+            }
+            catch (IOException)
+            {
+                _broken = true;
+                return false;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _broken = true;
+            _toMaster.Dispose();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gunicornet.Master;
+
+/// <summary>The arbiter's log lines, in gunicorn's words where gunicorn has them.</summary>
+internal sealed partial class Arbiter
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Handling signal: {Signal}")]
+    private partial void LogHandlingSignal(string signal);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Ignoring signal: {Signal} (not supported by this version)")]
+    private partial void LogSignalNotSupported(string signal);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Booting worker with pid: {Pid}")]
+    private partial void LogBootingWorker(int pid);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Worker {Pid} ready after {Milliseconds:F0} ms")]
+    private partial void LogWorkerReady(int pid, double milliseconds);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Worker (pid:{Pid}) is leaving: {Reason}")]
+    private partial void LogWorkerLeaving(int pid, string reason);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Worker (pid:{Pid}) was sent SIGKILL! Perhaps out of memory?")]
+    private partial void LogWorkerSigkill(int pid);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Worker (pid:{Pid}) was sent signal {Signal}!")]
+    private partial void LogWorkerSignalled(int pid, int signal);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "Worker (pid:{Pid}) exited with code {Code}")]
+    private partial void LogWorkerExitCode(int pid, int code);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Worker (pid:{Pid}) exited without being asked to")]
+    private partial void LogWorkerExitedUnasked(int pid);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Number of workers: {Count}")]
+    private partial void LogWorkerCount(int count);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "Worker (pid:{Pid}) outlived the graceful timeout; sending SIGKILL")]
+    private partial void LogKillingOverdue(int pid);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Can't spawn a worker: {Message}")]
+    private partial void LogSpawnFailed(string message, Exception exception);
+
+    [LoggerMessage(EventId = 199, Level = LogLevel.Error, Message = "master loop error")]
+    private partial void LogLoopError(Exception exception);
+}

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Sockets;
+using Gunicornet.Config;
+using Gunicornet.Posix;
+
+namespace Gunicornet.Master;
+
+/// <summary>A listening socket the master owns for its whole life and every worker inherits.</summary>
+internal sealed class Listener : IDisposable
+{
+    private readonly bool _unlinkOnClose;
+
+    private Listener(BindAddress address, Socket socket, bool unlinkOnClose)
+    {
+        Address = address;
+        Socket = socket;
+        _unlinkOnClose = unlinkOnClose;
+        Fd = (int)socket.SafeHandle.DangerousGetHandle();
+
+        // .NET opens sockets close-on-exec; a worker can only inherit the listener once that is cleared.
+        FileDescriptors.SetCloseOnExec(Fd, closeOnExec: false);
+    }
+
+    /// <summary>What was asked for on the command line.</summary>
+    public BindAddress Address { get; }
+
+    /// <summary>The socket.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>The descriptor number workers adopt.</summary>
+    public int Fd { get; }
+
+    /// <summary>The address actually listened on, as gunicorn logs it: <c>http://127.0.0.1:8000</c> or <c>unix:/path</c>.</summary>
+    public string Url => Socket.LocalEndPoint switch
+    {
+        IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetworkV6 => $"http://[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"http://{ip.Address}:{ip.Port}",
+        UnixDomainSocketEndPoint unix => $"unix:{unix}",
+        var other => other?.ToString() ?? Address.ToString(),
+    };
+
+    /// <summary>Binds and listens; throws <see cref="ListenerException"/> with a one-line reason.</summary>
+    public static Listener Bind(BindAddress address, int backlog) => address.Kind switch
+    {
+        BindKind.Unix => BindUnix(address, backlog),
+        BindKind.Fd => Adopt(address, backlog),
+        _ => BindTcp(address, backlog),
+    };
+
+    private static Listener BindTcp(BindAddress address, int backlog)
+    {
+        IPAddress ip;
+        if (!IPAddress.TryParse(address.Host, out ip!))
+        {
+            try
+            {
+                ip = Dns.GetHostAddresses(address.Host).FirstOrDefault()
+                    ?? throw new ListenerException($"Can't resolve host: {address.Host}");
+            }
+            catch (SocketException e)
+            {
+                throw new ListenerException($"Can't resolve host {address.Host}: {e.Message}");
+            }
+        }
+
+        var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // As gunicorn: a restarted server may bind while old connections sit in TIME_WAIT.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(ip, address.Port));
+            socket.Listen(backlog);
+            return new Listener(address, socket, unlinkOnClose: false);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new ListenerException(Describe(e, address));
+        }
+    }
+
+    private static Listener BindUnix(BindAddress address, int backlog)
+    {
+        var path = Path.GetFullPath(address.Path!);
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            if (!IsSocket(path))
+            {
+                throw new ListenerException($"Can't bind {address}: '{path}' exists and is not a socket");
+            }
+
+            if (IsInUse(path))
+            {
+                throw new ListenerException($"Connection in use: {address}");
+            }
+
+            // A socket file nobody listens on is left over from a server that died: replace it.
+            File.Delete(path);
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Listen(backlog);
+            return new Listener(address with { Path = path }, socket, unlinkOnClose: true);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new ListenerException(Describe(e, address));
+        }
+    }
+
+    private static Listener Adopt(BindAddress address, int backlog)
+    {
+        if (!FileDescriptors.IsOpen(address.Fd))
+        {
+            throw new ListenerException($"Can't use {address}: descriptor {address.Fd} is not open");
+        }
+
+        Socket socket;
+        try
+        {
+            socket = new Socket(new SafeSocketHandle(address.Fd, ownsHandle: true));
+        }
+        catch (SocketException e)
+        {
+            throw new ListenerException($"Can't use {address}: not a socket ({e.Message})");
+        }
+
+        if (socket.SocketType != SocketType.Stream || socket.LocalEndPoint is null)
+        {
+            socket.Dispose();
+            throw new ListenerException($"Can't use {address}: not a bound stream socket");
+        }
+
+        if ((int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection)! == 0)
+        {
+            socket.Listen(backlog);
+        }
+
+        return new Listener(address, socket, unlinkOnClose: false);
+    }
+
+    private static bool IsSocket(string path) =>
+        Mono.Unix.Native.Syscall.lstat(path, out var st) == 0
+        && (st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) == Mono.Unix.Native.FilePermissions.S_IFSOCK;
+
+    private static bool IsInUse(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string Describe(SocketException e, BindAddress address) => e.SocketErrorCode switch
+    {
+        SocketError.AddressAlreadyInUse => $"Connection in use: {address}",
+        SocketError.AddressNotAvailable => $"Can't bind {address}: address not available on this machine",
+        SocketError.AccessDenied => $"Can't bind {address}: permission denied",
+        _ => $"Can't bind {address}: {e.Message}",
+    };
+
+    /// <summary>Closes the master's copy; a unix socket's file is removed (gunicorn does the same).</summary>
+    public void Dispose()
+    {
+        Socket.Dispose();
+        if (_unlinkOnClose && Address.Path is { } path && IsSocket(path))
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+/// <summary>A listener could not be bound or adopted; the message is the one line to show.</summary>
+internal sealed class ListenerException(string message) : Exception(message);

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Gunicornet.Posix;
+
+namespace Gunicornet.Master;
+
+/// <summary>The master's pidfile: written at start, removed at exit if it still names this process.</summary>
+internal sealed class PidFile : IDisposable
+{
+    private readonly string _path;
+    private readonly int _pid;
+
+    private PidFile(string path, int pid)
+    {
+        _path = path;
+        _pid = pid;
+    }
+
+    /// <summary>The file's absolute path.</summary>
+    public string Path => _path;
+
+    /// <summary>
+    /// Writes <paramref name="pid"/> to <paramref name="path"/>. A pidfile naming a live process stops
+    /// the start (as in gunicorn); one naming a dead process is stale and is replaced.
+    /// </summary>
+    public static PidFile Create(string path, int pid)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (ReadPid(full) is { } old && old != pid && Signals.IsAlive(old))
+        {
+            throw new InvalidOperationException($"Already running on PID {old} (or pid file '{full}' is stale)");
+        }
+
+        var temp = full + ".tmp" + pid.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            File.WriteAllText(temp, pid.ToString(CultureInfo.InvariantCulture) + "\n");
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"Can't write pid file '{full}': {e.Message}");
+        }
+
+        return new PidFile(full, pid);
+    }
+
+    /// <summary>The PID a pidfile names, or null when it is missing or holds no number.</summary>
+    public static int? ReadPid(string path)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+                ? pid
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (ReadPid(_path) == _pid)
+        {
+            File.Delete(_path);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Reflection;
+
+namespace Gunicornet.Master;
+
+/// <summary>
+/// How to start this program again (unicorn's worker_exec): the apphost or tool shim directly, or
+/// <c>dotnet gunicornet.dll</c> when the master itself was started through the <c>dotnet</c> muxer.
+/// </summary>
+internal static class SelfCommand
+{
+    /// <summary>The hidden verb that makes the process a worker.</summary>
+    public const string WorkerVerb = "worker";
+
+    /// <summary>The file to execute and the arguments before the verb.</summary>
+    public static (string FileName, IReadOnlyList<string> Arguments) Resolve()
+    {
+        var processPath = Environment.ProcessPath
+            ?? throw new InvalidOperationException("cannot tell which executable is running");
+        var host = Path.GetFileNameWithoutExtension(processPath);
+        if (host.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var entry = Assembly.GetEntryAssembly()?.Location;
+            if (string.IsNullOrEmpty(entry))
+            {
+                throw new InvalidOperationException("cannot tell where gunicornet.dll is");
+            }
+
+            return (processPath, [entry, WorkerVerb]);
+        }
+
+        return (processPath, [WorkerVerb]);
+    }
+}

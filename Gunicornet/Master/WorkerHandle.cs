@@ -1,0 +1,87 @@
+using Gunicornet.Ipc;
+using Gunicornet.Posix;
+
+namespace Gunicornet.Master;
+
+/// <summary>Where a worker is in its life, as the master sees it.</summary>
+internal enum WorkerState
+{
+    /// <summary>Spawned, not yet ready.</summary>
+    Booting,
+
+    /// <summary>Serving requests.</summary>
+    Ready,
+
+    /// <summary>Told to stop; draining.</summary>
+    Stopping,
+}
+
+/// <summary>
+/// The master's view of one worker (puma's WorkerHandle): its process, state and last counters.
+/// What runs inside the worker is <c>Worker.WorkerHost</c>, a different type in another process.
+/// </summary>
+internal sealed class WorkerHandle : IWorkerObserver
+{
+    private readonly Action<ArbiterEvent> _post;
+    private IWorkerProcess? _process;
+
+    public WorkerHandle(int age, DateTimeOffset spawnedAt, Action<ArbiterEvent> post)
+    {
+        Age = age;
+        SpawnedAt = spawnedAt;
+        LastSeen = spawnedAt;
+        _post = post;
+    }
+
+    /// <summary>1 for the first worker the master spawned, then 2, 3...: the oldest has the lowest.</summary>
+    public int Age { get; }
+
+    /// <summary>The process ID, once launched.</summary>
+    public int Pid => _process?.Pid ?? 0;
+
+    /// <summary>When the master spawned it.</summary>
+    public DateTimeOffset SpawnedAt { get; }
+
+    /// <summary>Its state.</summary>
+    public WorkerState State { get; set; } = WorkerState.Booting;
+
+    /// <summary>True once it has reported ready, even if it is stopping now.</summary>
+    public bool WasReady { get; set; }
+
+    /// <summary>When the master last heard from it.</summary>
+    public DateTimeOffset LastSeen { get; set; }
+
+    /// <summary>When it was told to stop, if it was.</summary>
+    public DateTimeOffset? StopRequestedAt { get; set; }
+
+    /// <summary>The signal it was last sent, to tell an expected death from an unexpected one.</summary>
+    public Signal? SignalSent { get; private set; }
+
+    /// <summary>Requests served, from the last heartbeat.</summary>
+    public long Served { get; set; }
+
+    /// <summary>Requests in flight, from the last heartbeat.</summary>
+    public int InFlight { get; set; }
+
+    /// <summary>Binds the handle to its started process.</summary>
+    public void Attach(IWorkerProcess process) => _process = process;
+
+    /// <summary>Sends a signal to the worker; false when it is already gone.</summary>
+    public bool Signal(Signal signal)
+    {
+        SignalSent = signal;
+        return _process?.Signal(signal) ?? false;
+    }
+
+    /// <summary>Releases the process object after the worker exited.</summary>
+    public void Release() => _process?.Dispose();
+
+    /// <inheritdoc />
+    public void OnMessage(ControlMessage message) => _post(new WorkerMessage(this, message));
+
+    /// <inheritdoc />
+    public void OnExit(int exitCode) => _post(new WorkerExited(this, exitCode));
+
+    /// <inheritdoc />
+    public override string ToString() => $"worker {Pid} (age {Age}, {State})";
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace Gunicornet.Worker;
+
+/// <summary>The worker's log lines, in gunicorn's words where gunicorn has them.</summary>
+internal sealed partial class WorkerHost
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
+    private partial void LogAppLoadError(string message);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
+    private partial void LogAppException(string message, Exception exception);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Worker failed to boot: {Message}")]
+    private partial void LogBootError(string message, Exception exception);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Worker crashed: {Message}")]
+    private partial void LogWorkerCrashed(string message, Exception exception);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Worker exiting (pid: {Pid})")]
+    private partial void LogExiting(int pid);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Parent changed, shutting down: worker {Pid}")]
+    private partial void LogParentChanged(int pid);
+}

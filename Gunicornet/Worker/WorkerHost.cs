@@ -1,0 +1,201 @@
+using System.Reflection;
+using Gunicornet.Ipc;
+using Gunicornet.Posix;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gunicornet.Worker;
+
+/// <summary>
+/// What runs inside a worker process (the master's view of it is <c>Master.WorkerHandle</c>): loads
+/// the app, serves it on the inherited sockets, reports ready and heartbeats, and stops as told.
+/// </summary>
+internal sealed partial class WorkerHost
+{
+    /// <summary>How long a worker whose master died may finish its requests.</summary>
+    private static readonly TimeSpan OrphanDrain = TimeSpan.FromSeconds(1);
+
+    private readonly WorkerSpec _spec;
+    private readonly WorkerChannel _channel;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly RequestStats _stats = new();
+    private readonly Lock _lock = new();
+    private IHost? _host;
+    private bool _ready;
+    private bool _stopping;
+
+    public WorkerHost(WorkerSpec spec, WorkerChannel channel, ILoggerFactory loggers)
+    {
+        _spec = spec;
+        _channel = channel;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("Gunicornet.Worker");
+    }
+
+    /// <summary>Loads and serves the app until told to stop; returns the worker's exit code.</summary>
+    public int Run()
+    {
+        using var signals = new SignalSource(
+            [Signal.Term, Signal.Int, Signal.Quit, Signal.Hup, Signal.Ttin, Signal.Ttou, Signal.Winch, Signal.Usr1, Signal.Usr2],
+            OnSignal);
+        _channel.WatchMaster(OnMasterGone);
+
+        LoadedApp app;
+        try
+        {
+            app = AppLoader.Load(new AppSpec(_spec.AppPath, _spec.TypeName));
+        }
+        catch (AppLoadException e)
+        {
+            LogAppLoadError(e.Message);
+            return ExitCodes.AppLoadError;
+        }
+
+        // Assembly.Load(name) calls made by the framework on the app's behalf (MVC's application
+        // parts, for one) must resolve in the app's context.
+        using var contextual = app.Context.EnterContextualReflection();
+        var exitCode = app switch
+        {
+            WebAppType web => RunWebApp(web),
+            EntryPointApp entry => RunEntryPoint(entry),
+            _ => ExitCodes.AppLoadError,
+        };
+        if (exitCode is not ExitCodes.AppLoadError and not ExitCodes.WorkerBootError)
+        {
+            LogExiting(Environment.ProcessId);
+        }
+
+        return exitCode;
+    }
+
+    private int RunWebApp(WebAppType web)
+    {
+        WebApplication host;
+        try
+        {
+            var app = (IWebApp)Activator.CreateInstance(web.Type)!;
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+            {
+                ApplicationName = web.Assembly.GetName().Name,
+                ContentRootPath = _spec.ContentRoot,
+                Args = [],
+            });
+            AddWorkerServices(builder.Services, builder.Configuration);
+            app.ConfigureServices(builder);
+            host = builder.Build();
+            app.Configure(host);
+        }
+        catch (Exception e)
+        {
+            LogAppException(Unwrap(e).Message, Unwrap(e));
+            return ExitCodes.AppLoadError;
+        }
+
+        OnHostBuilt(host);
+        try
+        {
+            host.Run();
+            return ExitCodes.Ok;
+        }
+        catch (Exception e)
+        {
+            return Crashed(e);
+        }
+    }
+
+    private int RunEntryPoint(EntryPointApp entry)
+    {
+        // Without this the host would call the app "gunicornet", the process's entry assembly.
+        Environment.SetEnvironmentVariable("ASPNETCORE_APPLICATIONNAME", entry.Assembly.GetName().Name);
+        using var interceptor = new HostInterceptor(
+            builder => builder.ConfigureServices((context, services) => AddWorkerServices(services, context.Configuration)),
+            OnHostBuilt);
+        object? result;
+        try
+        {
+            result = entry.EntryPoint.Invoke(null, entry.EntryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
+        }
+        catch (Exception e)
+        {
+            if (!interceptor.HostBuilt)
+            {
+                LogAppException(Unwrap(e).Message, Unwrap(e));
+                return ExitCodes.AppLoadError;
+            }
+
+            return Crashed(e);
+        }
+
+        if (!_ready)
+        {
+            LogAppLoadError($"{Path.GetFileName(_spec.AppPath)}: Main returned without running a web host");
+            return ExitCodes.AppLoadError;
+        }
+
+        return result is int code ? code : ExitCodes.Ok;
+    }
+
+    private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
+        WorkerServices.Add(services, configuration, _spec, _stats, _loggers.CreateLogger("Gunicornet.Worker"));
+
+    private void OnHostBuilt(IHost host)
+    {
+        bool stopAlready;
+        lock (_lock)
+        {
+            _host = host;
+            stopAlready = _stopping;
+        }
+
+        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            _ready = true;
+            _channel.Send(new Ready());
+            _ = HeartbeatAsync(lifetime.ApplicationStopping);
+        });
+        if (stopAlready)
+        {
+            lifetime.StopApplication();
+        }
+    }
+
+    /// <summary>
+    /// Beats from the thread pool, so that a starved pool (or a deadlock) silences the heartbeat and
+    /// the master's timeout catches it.
+    /// </summary>
+    private async Task HeartbeatAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false)
+                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, 0)))
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private int Crashed(Exception e)
+    {
+        var error = Unwrap(e);
+        if (!_ready)
+        {
+            LogBootError(error.Message, error);
+            return ExitCodes.WorkerBootError;
+        }
+
+        LogWorkerCrashed(error.Message, error);
+        return ExitCodes.Error;
+    }
+
+    private static Exception Unwrap(Exception e) => e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+}

@@ -1,0 +1,43 @@
+using Gunicornet.Ipc;
+using Gunicornet.Logging;
+using Gunicornet.Posix;
+
+namespace Gunicornet.Worker;
+
+/// <summary>The entry point of a worker process (the hidden <c>worker</c> verb).</summary>
+internal static class WorkerMain
+{
+    /// <summary>Runs a worker from the spec its master put in the environment.</summary>
+    public static int Run()
+    {
+        var json = Environment.GetEnvironmentVariable(WorkerSpec.EnvironmentVariable);
+        if (string.IsNullOrEmpty(json))
+        {
+            Console.Error.WriteLine("gunicornet: error: 'worker' is internal: the master starts its workers itself; run gunicornet [OPTIONS] APP");
+            return ExitCodes.Usage;
+        }
+
+        // The app, and any process it starts, has no business with the master's plumbing.
+        Environment.SetEnvironmentVariable(WorkerSpec.EnvironmentVariable, null);
+        var spec = WorkerSpec.FromJson(json);
+        foreach (var fd in spec.ListenFds.Append(spec.ControlReadFd).Append(spec.ControlWriteFd))
+        {
+            // Inherited without close-on-exec; a process the app spawns must not hold the listeners
+            // (the port would outlive the server) or the pipes.
+            FileDescriptors.SetCloseOnExec(fd, closeOnExec: true);
+        }
+
+        var loggers = ErrorLog.CreateFactory(Config.CommandLine.ParseLogLevel(spec.LogLevel));
+        using var channel = WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
+        channel.Send(new Booted());
+        Directory.SetCurrentDirectory(spec.ContentRoot);
+        try
+        {
+            return new WorkerHost(spec, channel, loggers).Run();
+        }
+        finally
+        {
+            loggers.Dispose();
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace Gunicornet.Worker;
+
+/// <summary>
+/// Everything a worker needs from its master, passed in one environment variable
+/// (<see cref="EnvironmentVariable"/>) as JSON, so that the worker's command line stays just the verb.
+/// </summary>
+internal sealed record WorkerSpec
+{
+    /// <summary>The variable that carries the spec; the worker removes it from its environment.</summary>
+    public const string EnvironmentVariable = "GUNICORNET_WORKER";
+
+    /// <summary>The app's assembly, an absolute path.</summary>
+    public required string AppPath { get; init; }
+
+    /// <summary>The app type named after ':' on the command line, if any.</summary>
+    public string? TypeName { get; init; }
+
+    /// <summary>The app's content root and the worker's working directory.</summary>
+    public required string ContentRoot { get; init; }
+
+    /// <summary>The inherited listening sockets, by descriptor number.</summary>
+    public required int[] ListenFds { get; init; }
+
+    /// <summary>The descriptor the worker writes its messages to.</summary>
+    public required int ControlWriteFd { get; init; }
+
+    /// <summary>The descriptor whose EOF tells the worker that its master is gone.</summary>
+    public required int ControlReadFd { get; init; }
+
+    /// <summary>The listen backlog Kestrel re-applies when it adopts a socket.</summary>
+    public int Backlog { get; init; } = 2048;
+
+    /// <summary>How long a graceful stop may take, in seconds.</summary>
+    public double GracefulTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>The error log's level name.</summary>
+    public string LogLevel { get; init; } = "info";
+
+    /// <summary>The worker's age: 1 for the first worker the master spawned, 2 for the next, and so on.</summary>
+    public int Age { get; init; }
+
+    /// <summary>Serialises the spec for the environment.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>Reads the spec from its JSON form.</summary>
+    public static WorkerSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<WorkerSpec>(json) ?? throw new JsonException("empty worker spec");
+}
