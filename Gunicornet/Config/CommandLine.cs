@@ -18,7 +18,19 @@ internal sealed class CommandLine
         App = new Argument<string>("APP")
         {
             Description = "The app to serve: PATH/TO/Assembly.dll[:Namespace.Type].",
+
+            // Checked in ToConfig, so that the message names APP rather than the command.
+            Arity = ArgumentArity.ZeroOrOne,
         };
+
+        // An unknown flag standing where APP goes would otherwise be taken for APP.
+        App.Validators.Add(result =>
+        {
+            if (result.Tokens is [{ Value: var value }] && value.StartsWith('-'))
+            {
+                result.AddError($"Unrecognized option '{value}'");
+            }
+        });
         Root = new RootCommand("Gunicornet: a prefork application server for ASP.NET Core on Linux.") { App };
         foreach (var setting in Settings.All)
         {
@@ -43,11 +55,17 @@ internal sealed class CommandLine
     /// </summary>
     public ServerConfig ToConfig(ParseResult result, List<string> errors)
     {
+        var app = result.GetValue(App);
+        if (string.IsNullOrWhiteSpace(app))
+        {
+            errors.Add("APP is missing: name the app to serve, e.g. gunicornet [OPTIONS] hello.dll");
+        }
+
         var binds = Value(result, Settings.Bind, errors, "PORT");
         var workers = Value(result, Settings.Workers, errors, "WEB_CONCURRENCY");
         return new ServerConfig
         {
-            App = result.GetValue(App) ?? "",
+            App = app ?? "",
             Bind = binds,
             Workers = workers,
             Backlog = Value(result, Settings.Backlog, errors),

@@ -99,7 +99,17 @@ internal sealed class Setting<T> : Setting
             return;
         }
 
-        var value = result.GetValueOrDefault<T>();
+        T value;
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            // Not convertible: the parser reports that error itself.
+            return;
+        }
+
         if (Validate(value) is { } error)
         {
             result.AddError($"{option.Name}: {error}");

@@ -41,6 +41,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Can't spawn a worker: {Message}")]
     private partial void LogSpawnFailed(string message, Exception exception);
 
+    [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Can't signal worker (pid:{Pid}): {Message}")]
+    private partial void LogSignalFailed(int pid, string message);
+
     [LoggerMessage(EventId = 199, Level = LogLevel.Error, Message = "master loop error")]
     private partial void LogLoopError(Exception exception);
 }

@@ -242,7 +242,15 @@ internal sealed partial class Arbiter
     {
         worker.State = WorkerState.Stopping;
         worker.StopRequestedAt ??= _time.GetUtcNow();
-        worker.Signal(signal);
+        try
+        {
+            worker.Signal(signal);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Its deadline still stands: the worker is killed when the graceful timeout ends.
+            LogSignalFailed(worker.Pid, e.Message);
+        }
     }
 
     private void Stop(bool graceful, int exitCode, string? reason)
@@ -260,11 +268,13 @@ internal sealed partial class Arbiter
         }
 
         _stop = new StopRequest(graceful, exitCode, reason);
-        _options.OnStopping?.Invoke();
         foreach (var worker in _workers)
         {
             Retire(worker, graceful ? Signal.Term : Signal.Quit);
         }
+
+        // After the workers were told: a listener that fails to close must not leave them running.
+        _options.OnStopping?.Invoke();
     }
 
     /// <summary>Kills every stopping worker whose drain outlived the graceful timeout.</summary>

@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+
+namespace Gunicornet.Tests.Support;
+
+/// <summary>HTTP requests from tests: a new connection for each, so that any worker may answer.</summary>
+internal static class Http
+{
+    private static readonly HttpClient Client = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
+    {
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    /// <summary>GET <paramref name="path"/>; returns status and body.</summary>
+    public static async Task<(int Status, string Body)> Get(Uri baseUrl, string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(baseUrl, path));
+        request.Headers.ConnectionClose = true;
+        using var response = await Client.SendAsync(request, cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>GET over a unix domain socket.</summary>
+    public static async Task<(int Status, string Body)> GetUnix(string socketPath, string path, CancellationToken cancellationToken)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler);
+        using var response = await client.GetAsync(new Uri("http://localhost" + path), cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
+    /// <summary>True when something accepts TCP connections at <paramref name="port"/> on 127.0.0.1.</summary>
+    public static bool Accepts(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Connect("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

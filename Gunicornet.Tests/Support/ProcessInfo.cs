@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Gunicornet.Tests.Support;
+
+/// <summary>What /proc says about a process.</summary>
+internal static class ProcessInfo
+{
+    /// <summary>The parent PID, or null when the process is gone (or a zombie waiting to be reaped).</summary>
+    public static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+
+            // Fields after the command name, which is in parentheses and may contain spaces.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return fields[0] == "Z" ? null : int.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the process is alive (not a zombie).</summary>
+    public static bool IsAlive(int pid) => ParentOf(pid) is not null;
+
+    /// <summary>True when <paramref name="pid"/> is alive and runs gunicornet (so a test never kills a reused PID).</summary>
+    public static bool IsGunicornet(int pid)
+    {
+        try
+        {
+            return IsAlive(pid) && File.ReadAllText($"/proc/{pid}/cmdline").Contains("gunicornet", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

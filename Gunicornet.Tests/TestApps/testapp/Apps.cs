@@ -1,0 +1,55 @@
+using Gunicornet;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace TestApp;
+
+/// <summary>The default app: routes the process tests probe.</summary>
+[DefaultWebApp]
+public sealed class MainApp : IWebApp
+{
+    /// <inheritdoc />
+    public void Configure(WebApplication app)
+    {
+        var env = app.Services.GetRequiredService<IWebHostEnvironment>();
+        app.UseStaticFiles();
+        app.MapGet("/", () => "main");
+        app.MapGet("/pid", () => Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // A NuGet dependency of the app, loaded from the app's own folder.
+        app.MapGet("/json", () => Newtonsoft.Json.JsonConvert.SerializeObject(new { library = "Newtonsoft.Json" }));
+        app.MapGet("/contentroot", () => env.ContentRootPath);
+        app.MapGet("/greeting", () => File.ReadAllText("greeting.txt").Trim());
+        app.MapGet("/name", () => env.ApplicationName);
+
+        // Tells the test on stderr when it has started, so the test knows it is in flight.
+        app.MapGet("/slow", async (int ms, string? tag) =>
+        {
+            Console.Error.WriteLine($"slow-started {tag}");
+            await Task.Delay(ms);
+            return "slow-done";
+        });
+    }
+}
+
+/// <summary>A second app in the same assembly, chosen with testapp.dll:TestApp.OtherApp.</summary>
+public sealed class OtherApp : IWebApp
+{
+    /// <inheritdoc />
+    public void Configure(WebApplication app) => app.MapGet("/", () => "other");
+}
+
+/// <summary>An app whose configuration throws: the worker cannot load it.</summary>
+public sealed class BrokenApp : IWebApp
+{
+    /// <inheritdoc />
+    public void Configure(WebApplication app) =>
+        throw new InvalidOperationException("BrokenApp refuses to configure (test fixture)");
+}
+
+/// <summary>A type that is no app.</summary>
+public sealed class NotAnApp
+{
+}
