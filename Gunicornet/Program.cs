@@ -33,7 +33,16 @@ return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = n
 
 static int UsageError(IEnumerable<string> errors)
 {
-    foreach (var error in errors)
+    var list = errors.ToList();
+
+    // An unknown option standing where APP goes pushes APP out, which the parser reports as a
+    // second error; the first is the one that says what is wrong.
+    if (list.Any(e => e.StartsWith("Unrecognized option", StringComparison.Ordinal)))
+    {
+        list.RemoveAll(e => e.StartsWith("Unrecognized command or argument", StringComparison.Ordinal));
+    }
+
+    foreach (var error in list)
     {
         Console.Error.WriteLine($"gunicornet: error: {error} (see gunicornet --help)");
     }

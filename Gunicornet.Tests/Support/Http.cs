@@ -36,13 +36,18 @@ internal static class Http
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
-    /// <summary>True when something accepts TCP connections at <paramref name="port"/> on 127.0.0.1.</summary>
-    public static bool Accepts(int port)
+    /// <summary>
+    /// True when a new server could listen on 127.0.0.1:<paramref name="port"/> now (as gunicornet
+    /// binds: with SO_REUSEADDR): the port is free.
+    /// </summary>
+    public static bool CanBind(int port)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         try
         {
-            socket.Connect("127.0.0.1", port);
+            socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+            socket.Listen(1);
             return true;
         }
         catch (SocketException)

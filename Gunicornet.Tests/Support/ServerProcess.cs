@@ -21,11 +21,10 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private ServerProcess(Process process)
     {
         _process = process;
-        Pid = process.Id;
     }
 
     /// <summary>The master's PID.</summary>
-    public int Pid { get; }
+    public int Pid { get; private set; }
 
     /// <summary>Everything the server printed so far, for assertion messages.</summary>
     public string Output
@@ -75,6 +74,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => server.Add(e.Data);
         process.ErrorDataReceived += (_, e) => server.Add(e.Data);
         process.Start();
+        server.Pid = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;

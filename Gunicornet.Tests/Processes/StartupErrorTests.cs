@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>Bad input: one line that says what and where, a non-zero exit, no worker started.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(30_000)]
+public sealed class StartupErrorTests
+{
+    private static async Task<(int Code, string[] Stdout, string[] Stderr)> Run(CancellationToken ct, params string[] args)
+    {
+        var start = new ProcessStartInfo(Paths.Server) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        static string[] Lines(string s) => s.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return (process.ExitCode, Lines(await stdout), Lines(await stderr));
+    }
+
+    [TestCase(new[] { "--frobnicate", "app.dll" }, "--frobnicate")]
+    [TestCase(new[] { "-b", "127.0.0.1:http", "app.dll" }, "'http' in '127.0.0.1:http' is not a port number")]
+    [TestCase(new[] { "-w", "0", "app.dll" }, "--workers: must be at least 1")]
+    [TestCase(new string[0], "APP is missing")]
+    public async Task UsageErrors_AreOneLine_ExitTwo(string[] args, string what, CancellationToken ct)
+    {
+        var (code, stdout, stderr) = await Run(ct, args);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(stderr, Has.Length.EqualTo(1), string.Join("\n", stderr));
+        Assert.That(stderr[0], Does.StartWith("gunicornet: error: ").And.Contain(what));
+    }
+
+    [Test]
+    public async Task AMissingAppFile_IsOneLineNamingThePath_ExitOne(CancellationToken ct)
+    {
+        var (code, _, stderr) = await Run(ct, "/no/such/dir/app.dll");
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Error));
+        Assert.That(stderr, Is.EqualTo(new[] { "gunicornet: error: APP '/no/such/dir/app.dll' not found: no file at /no/such/dir/app.dll" }));
+    }
+
+    [Test]
+    public async Task APortInUse_IsAnErrorNamingTheAddress_ExitOne(CancellationToken ct)
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+
+        var (code, _, stderr) = await Run(ct, "-b", $"127.0.0.1:{port}", Paths.Sample("hello"));
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Error));
+        Assert.That(stderr, Has.One.EndsWith($"[ERROR] Connection in use: 127.0.0.1:{port}"), string.Join("\n", stderr));
+        Assert.That(stderr, Has.None.Contains("Booting worker"));
+    }
+
+    [Test]
+    public async Task AFileThatIsNoUnixSocket_IsNotReplaced(CancellationToken ct)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var (code, _, stderr) = await Run(ct, "-b", $"unix:{file}", Paths.Sample("hello"));
+
+            Assert.That(code, Is.EqualTo(ExitCodes.Error));
+            Assert.That(stderr, Has.One.Contains($"'{file}' exists and is not a socket"));
+            Assert.That(File.Exists(file), Is.True);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Test]
+    public async Task Version_PrintsTheVersion(CancellationToken ct)
+    {
+        var (code, stdout, _) = await Run(ct, "--version");
+
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(stdout, Is.EqualTo(new[] { Gunicornet.Master.MasterProcess.Version }));
+    }
+
+    [Test]
+    public async Task Help_ListsTheOptionsWithTheirDefaults(CancellationToken ct)
+    {
+        var (code, stdout, _) = await Run(ct, "--help");
+        var help = string.Join("\n", stdout);
+
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(help, Does.Contain("-b, --bind").And.Contain("-w, --workers").And.Contain("--graceful-timeout").And.Contain("APP"));
+    }
+
+    [Test]
+    public async Task TheWorkerVerb_RefusesToRunWithoutAMaster(CancellationToken ct)
+    {
+        var (code, _, stderr) = await Run(ct, "worker");
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(stderr, Has.Length.EqualTo(1).And.One.Contains("'worker' is internal"));
+    }
+}
