@@ -11,15 +11,12 @@ if (args is [SelfCommand.WorkerVerb, ..])
     return WorkerMain.Run();
 }
 
-var environment = Environment.GetEnvironmentVariables()
-    .Cast<DictionaryEntry>()
-    .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+var environment = CurrentEnvironment();
 var commandLine = new CommandLine(environment);
-commandLine.Root.SetAction(result =>
+commandLine.Root.SetAction(_ =>
 {
-    var errors = new List<string>();
-    var config = commandLine.ToConfig(result, errors);
-    return errors.Count > 0 ? UsageError(errors) : MasterProcess.Run(config);
+    var (config, errors) = CommandLine.Read(args, environment);
+    return config is null ? UsageError(errors) : MasterProcess.Run(config, args, Reread);
 });
 
 var parsed = commandLine.Parse(args);
@@ -30,6 +27,17 @@ if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
 
 // No termination handling from the parser: the master handles every signal itself.
 return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+// HUP: the same command line and config file, read again with the environment as it is now.
+(ServerConfig? Config, IReadOnlyList<string> Errors) Reread()
+{
+    var (config, errors) = CommandLine.Read(args, CurrentEnvironment());
+    return (config, errors);
+}
+
+static Dictionary<string, string?> CurrentEnvironment() => Environment.GetEnvironmentVariables()
+    .Cast<DictionaryEntry>()
+    .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
 
 static int UsageError(IEnumerable<string> errors)
 {

@@ -29,8 +29,7 @@ public sealed class ArbiterTests
         var arbiter = new Arbiter(
             new ArbiterOptions
             {
-                Workers = workers,
-                GracefulTimeout = TimeSpan.FromSeconds(30),
+                Settings = new ArbiterSettings { Workers = workers, GracefulTimeout = TimeSpan.FromSeconds(30) },
                 OnStopping = onStopping ?? (() => Interlocked.Increment(ref _listenerCloses)),
             },
             _launcher,

@@ -17,7 +17,7 @@ internal sealed class FakeLauncher : IWorkerLauncher
     public Exception? FailNext { get; set; }
 
     /// <inheritdoc />
-    public IWorkerProcess Launch(int age, IWorkerObserver observer)
+    public IWorkerProcess Launch(int age, int generation, IWorkerObserver observer)
     {
         if (FailNext is { } failure)
         {
@@ -25,14 +25,14 @@ internal sealed class FakeLauncher : IWorkerLauncher
             throw failure;
         }
 
-        var worker = new FakeWorker(Interlocked.Increment(ref _nextPid), age, observer);
+        var worker = new FakeWorker(Interlocked.Increment(ref _nextPid), age, generation, observer);
         Launched.Enqueue(worker);
         return worker;
     }
 }
 
 /// <summary>A pretend worker process.</summary>
-internal sealed class FakeWorker(int pid, int age, IWorkerObserver observer) : IWorkerProcess
+internal sealed class FakeWorker(int pid, int age, int generation, IWorkerObserver observer) : IWorkerProcess
 {
     /// <summary>Signals the arbiter sent, in order.</summary>
     public ConcurrentQueue<Signal> Signals { get; } = new();
@@ -45,6 +45,9 @@ internal sealed class FakeWorker(int pid, int age, IWorkerObserver observer) : I
 
     /// <summary>The age the arbiter gave it.</summary>
     public int Age { get; } = age;
+
+    /// <summary>The generation it was launched in.</summary>
+    public int Generation { get; } = generation;
 
     /// <summary>True once the arbiter released it after its exit.</summary>
     public bool Disposed { get; private set; }

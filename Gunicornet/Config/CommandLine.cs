@@ -11,10 +11,12 @@ internal sealed class CommandLine
 {
     private readonly IReadOnlyDictionary<string, string?> _environment;
     private readonly Dictionary<Setting, Option> _options = [];
+    private readonly IReadOnlyDictionary<string, System.Text.Json.JsonElement> _file;
 
-    public CommandLine(IReadOnlyDictionary<string, string?> environment)
+    public CommandLine(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement>? file = null)
     {
         _environment = environment;
+        _file = file ?? new Dictionary<string, System.Text.Json.JsonElement>();
         App = new Argument<string>("APP")
         {
             Description = "The app to serve: PATH/TO/Assembly.dll[:Namespace.Type].",
@@ -34,7 +36,7 @@ internal sealed class CommandLine
         Root = new RootCommand("Gunicornet: a prefork application server for ASP.NET Core on Linux.") { App };
         foreach (var setting in Settings.All)
         {
-            var option = setting.CreateOption(environment);
+            var option = setting.CreateOption(environment, _file);
             _options[setting] = option;
             Root.Options.Add(option);
         }
@@ -48,6 +50,40 @@ internal sealed class CommandLine
 
     /// <summary>Parses <paramref name="args"/>.</summary>
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
+
+    /// <summary>
+    /// Reads the whole configuration: the command line, and the config file it names (whose values
+    /// replace the defaults). Returns the configuration, or null and the errors.
+    /// </summary>
+    public static (ServerConfig? Config, List<string> Errors) Read(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment)
+    {
+        var first = new CommandLine(environment);
+        var result = first.Parse(args);
+        var errors = result.Errors.Select(e => e.Message).ToList();
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var path = result.GetValue((Option<string?>)first._options[Settings.Config]);
+        if (path is null)
+        {
+            var plain = first.ToConfig(result, errors);
+            return (errors.Count == 0 ? plain : null, errors);
+        }
+
+        var file = ConfigFile.Read(path, out var fileError);
+        if (file is null)
+        {
+            return (null, [fileError!]);
+        }
+
+        var withFile = new CommandLine(environment, file);
+        result = withFile.Parse(args);
+        errors = result.Errors.Select(e => e.Message).ToList();
+        var config = errors.Count == 0 ? withFile.ToConfig(result, errors) : null;
+        return (errors.Count == 0 ? config : null, errors);
+    }
 
     /// <summary>
     /// Turns a parse result without errors into a configuration. Values that came from the environment
@@ -72,6 +108,12 @@ internal sealed class CommandLine
             Chdir = Value(result, Settings.Chdir, errors),
             PidFile = Value(result, Settings.PidFile, errors),
             GracefulTimeout = TimeSpan.FromSeconds(Value(result, Settings.GracefulTimeout, errors)),
+            Timeout = TimeSpan.FromSeconds(Value(result, Settings.Timeout, errors)),
+            BootTimeout = TimeSpan.FromSeconds(Value(result, Settings.BootTimeout, errors)),
+            KeepAlive = TimeSpan.FromSeconds(Value(result, Settings.KeepAlive, errors)),
+            MaxRequests = Value(result, Settings.MaxRequests, errors),
+            MaxRequestsJitter = Value(result, Settings.MaxRequestsJitter, errors),
+            ErrorLog = Value(result, Settings.ErrorLog, errors),
             LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
         };
     }
@@ -89,15 +131,28 @@ internal sealed class CommandLine
     private T Value<T>(ParseResult result, Setting<T> setting, List<string> errors, string? environmentVariable = null)
     {
         var option = (Option<T>)_options[setting];
-        var value = result.GetValue(option)!;
+        T value;
+        try
+        {
+            value = result.GetValue(option)!;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            // Only a config file's value can fail here: the command line's were converted by the parser.
+            errors.Add($"config file: {setting.Name}: {(e.InnerException ?? e).Message}");
+            return default!;
+        }
+
         var optionResult = result.GetResult(option);
         if (optionResult is null || optionResult.Implicit)
         {
             if (setting.Validate(value) is { } error)
             {
-                var source = environmentVariable is not null && _environment.TryGetValue(environmentVariable, out var raw)
-                    ? $" (from {environmentVariable}='{raw}')"
-                    : "";
+                var source = _file.ContainsKey(setting.Name)
+                    ? " (from the config file)"
+                    : environmentVariable is not null && _environment.TryGetValue(environmentVariable, out var raw)
+                        ? $" (from {environmentVariable}='{raw}')"
+                        : "";
                 errors.Add($"{option.Name}: {error}{source}");
             }
         }

@@ -26,6 +26,24 @@ internal sealed record ServerConfig
     /// <summary>The minimum level of the error log. Defaults to info.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>A ready worker silent this long is killed; zero turns it off. Defaults to 30 seconds.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A worker not ready this long after its spawn is killed; zero turns it off. Defaults to 60 seconds.</summary>
+    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Seconds to wait for the next request on a keep-alive connection. Defaults to 2 seconds.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Requests after which a worker is replaced; zero turns it off. Defaults to 0.</summary>
+    public int MaxRequests { get; init; }
+
+    /// <summary>Random extra requests per worker on top of <see cref="MaxRequests"/>. Defaults to 0.</summary>
+    public int MaxRequestsJitter { get; init; }
+
+    /// <summary>The error log file, or "-" for stderr. Defaults to "-".</summary>
+    public string ErrorLog { get; init; } = "-";
+
     /// <summary>How long a stopping worker may finish its requests. Defaults to 30 seconds.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

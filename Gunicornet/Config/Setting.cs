@@ -29,8 +29,8 @@ internal abstract class Setting
     /// <summary>One paragraph of help; the first sentence is the CLI summary.</summary>
     public string Help { get; }
 
-    /// <summary>Creates the command-line option for this setting.</summary>
-    public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment);
+    /// <summary>Creates the command-line option for this setting; a config file's value replaces the default.</summary>
+    public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file);
 }
 
 /// <summary>A setting whose value is of type <typeparamref name="T"/>.</summary>
@@ -69,13 +69,14 @@ internal sealed class Setting<T> : Setting
     public string? Validate(T value) => _validate?.Invoke(value);
 
     /// <inheritdoc />
-    public override Option CreateOption(IReadOnlyDictionary<string, string?> environment)
+    public override Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file)
     {
+        var fromFile = file.TryGetValue(Name, out var value);
         var option = new Option<T>(Flags[0], Flags[1..])
         {
             Description = Help.Split(". ", 2)[0].TrimEnd('.') + ".",
             HelpName = MetaVar,
-            DefaultValueFactory = _ => _default(environment),
+            DefaultValueFactory = _ => fromFile ? ConfigFile.Convert<T>(value) : _default(environment),
         };
         if (typeof(T) != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
         {

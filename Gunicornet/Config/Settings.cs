@@ -11,6 +11,16 @@ internal static class Settings
     /// <summary>The log level names, as gunicorn spells them.</summary>
     public static readonly string[] LogLevels = ["debug", "info", "warning", "error", "critical"];
 
+    /// <summary><c>-c/--config</c>: read before the others, which it may set.</summary>
+    public static readonly Setting<string?> Config = new(
+        "config",
+        "Config File",
+        ["--config", "-c"],
+        "A JSON file of settings by name (e.g. {\"workers\": 3}); the command line wins over it. HUP reads it again. Defaults to none.",
+        _ => null,
+        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        metaVar: "FILE");
+
     /// <summary><c>-b/--bind</c>.</summary>
     public static readonly Setting<string[]> Bind = new(
         "bind",
@@ -56,6 +66,65 @@ internal static class Settings
         validate: v => v >= 0 ? null : "must not be negative",
         metaVar: "INT");
 
+    /// <summary><c>-t/--timeout</c>.</summary>
+    public static readonly Setting<int> Timeout = new(
+        "timeout",
+        "Worker Processes",
+        ["--timeout", "-t"],
+        "Workers silent for more than this many seconds are killed and replaced (0 turns it off). Defaults to 30.",
+        _ => 30,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--boot-timeout</c>.</summary>
+    public static readonly Setting<int> BootTimeout = new(
+        "boot_timeout",
+        "Worker Processes",
+        ["--boot-timeout"],
+        "Workers not ready this many seconds after their spawn are killed (0 turns it off). Defaults to 60.",
+        _ => 60,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--max-requests</c>.</summary>
+    public static readonly Setting<int> MaxRequests = new(
+        "max_requests",
+        "Worker Processes",
+        ["--max-requests"],
+        "Replace a worker after it has served this many requests (0 turns it off). Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--max-requests-jitter</c>.</summary>
+    public static readonly Setting<int> MaxRequestsJitter = new(
+        "max_requests_jitter",
+        "Worker Processes",
+        ["--max-requests-jitter"],
+        "A random 0..N added to max-requests per worker, so that workers are not all replaced at once. Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--keep-alive</c>.</summary>
+    public static readonly Setting<int> KeepAlive = new(
+        "keepalive",
+        "Worker Processes",
+        ["--keep-alive"],
+        "Seconds to wait for the next request on a keep-alive connection. Defaults to 2.",
+        _ => 2,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--error-logfile</c>.</summary>
+    public static readonly Setting<string> ErrorLog = new(
+        "errorlog",
+        "Logging",
+        ["--error-logfile", "--log-file"],
+        "The error log file; '-' is stderr. USR1 reopens it. Defaults to '-'.",
+        _ => "-",
+        metaVar: "FILE");
+
     /// <summary><c>--chdir</c>.</summary>
     public static readonly Setting<string?> Chdir = new(
         "chdir",
@@ -86,5 +155,9 @@ internal static class Settings
         choices: LogLevels);
 
     /// <summary>Every setting, in the order of the help text.</summary>
-    public static readonly IReadOnlyList<Setting> All = [Bind, Backlog, Workers, GracefulTimeout, Chdir, PidFile, LogLevel];
+    public static readonly IReadOnlyList<Setting> All =
+    [
+        Config, Bind, Backlog, Workers, Timeout, GracefulTimeout, BootTimeout, KeepAlive, MaxRequests, MaxRequestsJitter,
+        Chdir, PidFile, ErrorLog, LogLevel,
+    ];
 }

@@ -14,8 +14,8 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Booting worker with pid: {Pid}")]
     private partial void LogBootingWorker(int pid);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Worker {Pid} ready after {Milliseconds:F0} ms")]
-    private partial void LogWorkerReady(int pid, double milliseconds);
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Worker {Pid} ready after {Milliseconds:F0} ms (generation {Generation})")]
+    private partial void LogWorkerReady(int pid, int generation, double milliseconds);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Worker (pid:{Pid}) is leaving: {Reason}")]
     private partial void LogWorkerLeaving(int pid, string reason);
@@ -43,6 +43,30 @@ internal sealed partial class Arbiter
 
     [LoggerMessage(EventId = 112, Level = LogLevel.Error, Message = "Can't signal worker (pid:{Pid}): {Message}")]
     private partial void LogSignalFailed(int pid, string message);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Critical, Message = "WORKER TIMEOUT (pid:{Pid})")]
+    private partial void LogWorkerTimeout(int pid);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "Worker (pid:{Pid}) not ready after {Seconds:F0}s (boot timeout); sending SIGKILL")]
+    private partial void LogBootTimeout(int pid, double seconds);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Information, Message = "Autorestarting worker (pid:{Pid}) after {Served} requests")]
+    private partial void LogMaxRequests(int pid, long served);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Workers keep dying soon after boot ({Count} in a row); next spawn in {Seconds:F0}s")]
+    private partial void LogCrashLoop(int count, double seconds);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Reloading: spawning generation {Generation} ({Workers} workers)")]
+    private partial void LogReloading(int generation, int workers);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Reload complete: generation {Generation} serving with {Ready} workers")]
+    private partial void LogReloaded(int generation, int ready);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Reload refused, keeping the running configuration: {Error}")]
+    private partial void LogReloadRefused(string error);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Error, Message = "Reload failed: generation {Failed} cannot boot (worker {Pid}: {Why}); generation {Kept} keeps serving")]
+    private partial void LogReloadFailed(int failed, int pid, string why, int kept);
 
     [LoggerMessage(EventId = 199, Level = LogLevel.Error, Message = "master loop error")]
     private partial void LogLoopError(Exception exception);

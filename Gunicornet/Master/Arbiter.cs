@@ -5,23 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Gunicornet.Master;
 
-/// <summary>Settings the arbiter acts on.</summary>
-internal sealed record ArbiterOptions
-{
-    /// <summary>How many workers to keep.</summary>
-    public int Workers { get; init; } = 1;
-
-    /// <summary>How long a stopping worker may drain before it is killed.</summary>
-    public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Called once when a stop begins, before the workers are told: closes the listeners.</summary>
-    public Action? OnStopping { get; init; }
-}
-
 /// <summary>
 /// The master's supervision loop (gunicorn's Arbiter, unicorn's HttpServer). One reader takes every
 /// input from one queue: signals, worker messages, worker exits and deadlines. After each event it
-/// kills overdue workers and tops the pool up to its target.
+/// kills lazy and overdue workers and brings the pool to its target.
 /// </summary>
 internal sealed partial class Arbiter
 {
@@ -33,8 +20,10 @@ internal sealed partial class Arbiter
     private readonly IWorkerLauncher _launcher;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private ArbiterSettings _settings;
     private int _lastAge;
     private StopRequest? _stop;
+    private DateTimeOffset? _nextPulse;
 
     public Arbiter(ArbiterOptions options, IWorkerLauncher launcher, TimeProvider time, ILogger<Arbiter> logger)
     {
@@ -42,7 +31,9 @@ internal sealed partial class Arbiter
         _launcher = launcher;
         _time = time;
         _logger = logger;
-        TargetWorkers = options.Workers;
+        _settings = options.Settings;
+        _goodSettings = options.Settings;
+        TargetWorkers = options.Settings.Workers;
     }
 
     /// <summary>The workers alive now, oldest first.</summary>
@@ -50,6 +41,9 @@ internal sealed partial class Arbiter
 
     /// <summary>How many workers the pool should have.</summary>
     public int TargetWorkers { get; private set; }
+
+    /// <summary>The generation new workers are spawned in: 1 at start, one more for each accepted reload.</summary>
+    public int Generation { get; private set; } = 1;
 
     /// <summary>Why the master stopped, when it was not asked to (e.g. "App failed to load.").</summary>
     public string? StopReason => _stop?.Reason;
@@ -63,15 +57,19 @@ internal sealed partial class Arbiter
     /// <summary>Runs until the master stops; returns the master's exit code.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        PulseIfDue();
         MaintainWorkerCount();
+        ReportStatus();
         while (_stop is null || _workers.Count > 0)
         {
             var next = await NextEventAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 Handle(next);
-                MurderOverdueWorkers();
+                PulseIfDue();
+                MurderLazyWorkers();
                 MaintainWorkerCount();
+                ReportStatus();
             }
             catch (Exception e)
             {
@@ -95,49 +93,10 @@ internal sealed partial class Arbiter
             case WorkerExited x:
                 HandleExit(x.Worker, x.ExitCode);
                 break;
-        }
-    }
-
-    private void HandleSignal(Signal signal)
-    {
-        LogHandlingSignal(signal.Name());
-        switch (signal)
-        {
-            case Signal.Term:
-                Stop(graceful: true, ExitCodes.Ok, reason: null);
-                break;
-            case Signal.Int:
-            case Signal.Quit:
-                Stop(graceful: false, ExitCodes.Ok, reason: null);
-                break;
-            case Signal.Ttin:
-                HandleTtin();
-                break;
-            case Signal.Ttou:
-                HandleTtou();
-                break;
-            default:
-                LogSignalNotSupported(signal.Name());
+            case LoopAction a:
+                a.Action();
                 break;
         }
-    }
-
-    private void HandleTtin()
-    {
-        TargetWorkers++;
-        LogWorkerCount(TargetWorkers);
-    }
-
-    private void HandleTtou()
-    {
-        if (TargetWorkers <= 1)
-        {
-            LogWorkerCount(TargetWorkers);
-            return;
-        }
-
-        TargetWorkers--;
-        LogWorkerCount(TargetWorkers);
     }
 
     private void HandleMessage(WorkerHandle worker, ControlMessage message)
@@ -146,13 +105,19 @@ internal sealed partial class Arbiter
         switch (message)
         {
             case Ready when worker.State == WorkerState.Booting:
-                worker.State = WorkerState.Ready;
-                worker.WasReady = true;
-                LogWorkerReady(worker.Pid, (worker.LastSeen - worker.SpawnedAt).TotalMilliseconds);
+                HandleReady(worker);
                 break;
             case Heartbeat h:
                 worker.Served = h.Served;
                 worker.InFlight = h.InFlight;
+                if (worker.ServedLimit > 0 && h.Served >= worker.ServedLimit && !worker.ToReplace && worker.State == WorkerState.Ready)
+                {
+                    // Replaced before it leaves: the pool spawns a successor and retires this one
+                    // only when the successor is ready.
+                    worker.ToReplace = true;
+                    LogMaxRequests(worker.Pid, h.Served);
+                }
+
                 break;
             case Exiting x:
                 LogWorkerLeaving(worker.Pid, x.Reason);
@@ -160,10 +125,46 @@ internal sealed partial class Arbiter
         }
     }
 
+    private void HandleReady(WorkerHandle worker)
+    {
+        worker.State = WorkerState.Ready;
+        worker.WasReady = true;
+        LogWorkerReady(worker.Pid, worker.Generation, (worker.LastSeen - worker.SpawnedAt).TotalMilliseconds);
+        if (worker.Generation == Generation && _lastGoodGeneration != Generation)
+        {
+            // The new code boots: from now on this generation is the one to fall back on.
+            _lastGoodGeneration = Generation;
+            _goodSettings = _settings;
+        }
+    }
+
     private void HandleExit(WorkerHandle worker, int exitCode)
     {
         _workers.Remove(worker);
         worker.Release();
+        LogExit(worker, exitCode);
+        if (_workers.All(w => w.Generation != worker.Generation) && worker.Generation != Generation
+            && worker.Generation != _lastGoodGeneration)
+        {
+            _options.GenerationRetired?.Invoke(worker.Generation);
+        }
+
+        if (worker.State == WorkerState.Stopping || _stop is not null)
+        {
+            return;
+        }
+
+        if (!worker.WasReady)
+        {
+            HandleBootFailure(worker, exitCode);
+            return;
+        }
+
+        CountCrash(worker);
+    }
+
+    private void LogExit(WorkerHandle worker, int exitCode)
+    {
         var expected = worker.State == WorkerState.Stopping;
         if (exitCode > 128 && exitCode < 128 + 65)
         {
@@ -185,117 +186,7 @@ internal sealed partial class Arbiter
         {
             LogWorkerExitedUnasked(worker.Pid);
         }
-
-        if (!worker.WasReady && _stop is null)
-        {
-            // As gunicorn: a worker that cannot load the app will not do better on a respawn.
-            if (exitCode == ExitCodes.AppLoadError)
-            {
-                Stop(graceful: true, ExitCodes.AppLoadError, "App failed to load.");
-            }
-            else if (exitCode == ExitCodes.WorkerBootError)
-            {
-                Stop(graceful: true, ExitCodes.WorkerBootError, "Worker failed to boot.");
-            }
-        }
     }
-
-    /// <summary>Spawns workers until the pool is at its target; retires the oldest when it is above.</summary>
-    private void MaintainWorkerCount()
-    {
-        if (_stop is not null)
-        {
-            return;
-        }
-
-        var live = _workers.Where(w => w.State != WorkerState.Stopping).ToList();
-        for (var i = live.Count; i < TargetWorkers && _stop is null; i++)
-        {
-            SpawnWorker();
-        }
-
-        foreach (var oldest in live.OrderBy(w => w.Age).Take(Math.Max(0, live.Count - TargetWorkers)))
-        {
-            Retire(oldest, Signal.Term);
-        }
-    }
-
-    private void SpawnWorker()
-    {
-        var worker = new WorkerHandle(++_lastAge, _time.GetUtcNow(), Post);
-        try
-        {
-            worker.Attach(_launcher.Launch(worker.Age, worker));
-        }
-        catch (Exception e)
-        {
-            LogSpawnFailed(e.Message, e);
-            Stop(graceful: true, ExitCodes.Error, "Can't spawn workers.");
-            return;
-        }
-
-        _workers.Add(worker);
-        LogBootingWorker(worker.Pid);
-    }
-
-    private void Retire(WorkerHandle worker, Signal signal)
-    {
-        worker.State = WorkerState.Stopping;
-        worker.StopRequestedAt ??= _time.GetUtcNow();
-        try
-        {
-            worker.Signal(signal);
-        }
-        catch (InvalidOperationException e)
-        {
-            // Its deadline still stands: the worker is killed when the graceful timeout ends.
-            LogSignalFailed(worker.Pid, e.Message);
-        }
-    }
-
-    private void Stop(bool graceful, int exitCode, string? reason)
-    {
-        if (_stop is { } current)
-        {
-            if (!graceful && current.Graceful)
-            {
-                // A quick stop overrides a graceful one under way (TERM, then INT).
-                _stop = current with { Graceful = false };
-                _workers.ForEach(w => w.Signal(Signal.Quit));
-            }
-
-            return;
-        }
-
-        _stop = new StopRequest(graceful, exitCode, reason);
-        foreach (var worker in _workers)
-        {
-            Retire(worker, graceful ? Signal.Term : Signal.Quit);
-        }
-
-        // After the workers were told: a listener that fails to close must not leave them running.
-        _options.OnStopping?.Invoke();
-    }
-
-    /// <summary>Kills every stopping worker whose drain outlived the graceful timeout.</summary>
-    private void MurderOverdueWorkers()
-    {
-        var now = _time.GetUtcNow();
-        foreach (var worker in _workers)
-        {
-            if (worker.StopRequestedAt is { } asked && worker.SignalSent != Signal.Kill
-                && now >= asked + _options.GracefulTimeout)
-            {
-                LogKillingOverdue(worker.Pid);
-                worker.Signal(Signal.Kill);
-            }
-        }
-    }
-
-    private DateTimeOffset? NextDeadline() => _workers
-        .Where(w => w.StopRequestedAt is not null && w.SignalSent != Signal.Kill)
-        .Select(w => (DateTimeOffset?)(w.StopRequestedAt!.Value + _options.GracefulTimeout))
-        .Min();
 
     /// <summary>Takes the next event, or a <see cref="Tick"/> when the next deadline comes first.</summary>
     private async ValueTask<ArbiterEvent> NextEventAsync(CancellationToken cancellationToken)
@@ -330,6 +221,43 @@ internal sealed partial class Arbiter
             {
                 return new Tick();
             }
+        }
+    }
+
+    private void ReportStatus()
+    {
+        if (_options.StatusChanged is not { } report)
+        {
+            return;
+        }
+
+        var status = new ArbiterStatus(
+            Generation,
+            _workers.Count(w => w.State == WorkerState.Ready),
+            _workers.Count(w => w.State == WorkerState.Booting),
+            _workers.Count(w => w.State == WorkerState.Stopping),
+            TargetWorkers,
+            _reloading,
+            _stop is not null);
+        if (status != _lastStatus)
+        {
+            _lastStatus = status;
+            report(status);
+        }
+    }
+
+    private void PulseIfDue()
+    {
+        if (_options.PulseInterval is not { } interval || _options.Pulse is not { } pulse)
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (_nextPulse is null || now >= _nextPulse)
+        {
+            pulse();
+            _nextPulse = now + interval;
         }
     }
 

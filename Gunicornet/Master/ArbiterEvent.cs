@@ -17,3 +17,6 @@ internal sealed record WorkerExited(WorkerHandle Worker, int ExitCode) : Arbiter
 
 /// <summary>A deadline passed (the loop sleeps exactly until the next one).</summary>
 internal sealed record Tick : ArbiterEvent;
+
+/// <summary>Work the master wants done inside the loop, in order with everything else (e.g. an upgraded master exited).</summary>
+internal sealed record LoopAction(Action Action) : ArbiterEvent;

@@ -6,8 +6,8 @@ namespace Gunicornet.Master;
 /// <summary>Starts worker processes. The arbiter's only way to make one, so tests can fake it.</summary>
 internal interface IWorkerLauncher
 {
-    /// <summary>Starts a worker of the given age; its messages and its exit go to <paramref name="observer"/>.</summary>
-    IWorkerProcess Launch(int age, IWorkerObserver observer);
+    /// <summary>Starts a worker of the given age and generation; its messages and exit go to <paramref name="observer"/>.</summary>
+    IWorkerProcess Launch(int age, int generation, IWorkerObserver observer);
 }
 
 /// <summary>A started worker process, as the launcher sees it.</summary>

@@ -8,7 +8,7 @@ namespace Gunicornet.Master;
 /// <summary>A listening socket the master owns for its whole life and every worker inherits.</summary>
 internal sealed class Listener : IDisposable
 {
-    private readonly bool _unlinkOnClose;
+    private bool _unlinkOnClose;
 
     private Listener(BindAddress address, Socket socket, bool unlinkOnClose)
     {
@@ -168,6 +168,9 @@ internal sealed class Listener : IDisposable
         SocketError.AccessDenied => $"Can't bind {address}: permission denied",
         _ => $"Can't bind {address}: {e.Message}",
     };
+
+    /// <summary>Leaves a unix socket's file in place at close: another master (USR2) serves on it.</summary>
+    public void KeepPathOnClose() => _unlinkOnClose = false;
 
     /// <summary>Closes the master's copy; a unix socket's file is removed (gunicorn does the same).</summary>
     public void Dispose()

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Gunicornet.Master;
 
-/// <summary>The master process from start to exit: binds, supervises, cleans up.</summary>
+/// <summary>The master process from start to exit: binds, supervises, reloads, cleans up.</summary>
 internal static partial class MasterProcess
 {
     /// <summary>The version printed at start and by <c>--version</c>.</summary>
@@ -16,45 +16,53 @@ internal static partial class MasterProcess
         ?? "0.0.0";
 
     /// <summary>Runs the master; returns its exit code.</summary>
-    public static int Run(ServerConfig config)
+    /// <param name="config">The configuration it starts with.</param>
+    /// <param name="arguments">The command line, for a new master started by USR2.</param>
+    /// <param name="reread">Reads the configuration again (HUP): the config, or the errors that refuse it.</param>
+    public static int Run(ServerConfig config, IReadOnlyList<string> arguments, Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread)
     {
         if (config.Chdir is { } chdir)
         {
             // As gunicorn: the master changes directory before it loads anything, so relative paths
-            // (APP, pidfile, unix sockets) are relative to it.
+            // (APP, pidfile, unix sockets, log files) are relative to it.
             Directory.SetCurrentDirectory(chdir);
         }
 
-        var app = AppSpec.Parse(config.App);
-        app = app with { AssemblyPath = Path.GetFullPath(app.AssemblyPath) };
+        var app = ResolveApp(config);
         if (!File.Exists(app.AssemblyPath))
         {
             return Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
         }
 
+        var errorLog = config.ErrorLog == "-" ? null : Path.GetFullPath(config.ErrorLog);
+        if (errorLog is not null)
+        {
+            try
+            {
+                LogFile.RedirectStderr(errorLog);
+            }
+            catch (IOException e)
+            {
+                return Fail(e.Message);
+            }
+        }
+
         using var loggers = ErrorLog.CreateFactory(config.LogLevel);
         var logger = loggers.CreateLogger("Gunicornet.Master");
         LogStarting(logger, Version);
+        using var notifier = SystemdNotifier.FromEnvironment();
 
         PidFile? pidFile = null;
-        var listeners = new List<Listener>();
+        List<Listener> listeners;
+        string origin;
         try
         {
-            if (config.PidFile is { } pidPath)
-            {
-                pidFile = PidFile.Create(pidPath, Environment.ProcessId);
-            }
-
-            foreach (var bind in config.Bind)
-            {
-                BindAddress.TryParse(bind, out var address, out _);
-                listeners.Add(Listener.Bind(address!, config.Backlog));
-            }
+            pidFile = config.PidFile is { } pidPath ? PidFile.Create(pidPath, Environment.ProcessId) : null;
+            listeners = ListenerSource.Open(config, out origin);
         }
-        catch (Exception e) when (e is ListenerException or InvalidOperationException)
+        catch (Exception e) when (e is ListenerException or InvalidOperationException or FormatException)
         {
             LogStartError(logger, e.Message);
-            listeners.ForEach(l => l.Dispose());
             pidFile?.Dispose();
             return ExitCodes.Error;
         }
@@ -64,20 +72,25 @@ internal static partial class MasterProcess
             LogListening(logger, listener.Url, Environment.ProcessId);
         }
 
-        LogUsingWorker(logger);
-        var contentRoot = config.Chdir is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory();
-        var spec = new WorkerSpec
+        if (origin != "bind")
         {
-            AppPath = app.AssemblyPath,
-            TypeName = app.TypeName,
-            ContentRoot = contentRoot,
-            ListenFds = listeners.Select(l => l.Fd).ToArray(),
-            ControlReadFd = -1,
-            ControlWriteFd = -1,
-            Backlog = config.Backlog,
-            GracefulTimeoutSeconds = config.GracefulTimeout.TotalSeconds,
-            LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
-        };
+            LogListenersFrom(logger, origin);
+        }
+
+        LogUsingWorker(logger);
+        using var snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
+        var generations = new Generations(snapshots, listeners, errorLog);
+        try
+        {
+            generations.Prepare(1, config, app);
+        }
+        catch (IOException e)
+        {
+            LogStartError(logger, e.Message);
+            listeners.ForEach(l => l.Dispose());
+            pidFile?.Dispose();
+            return ExitCodes.Error;
+        }
 
         var closed = false;
         void CloseListeners()
@@ -89,11 +102,26 @@ internal static partial class MasterProcess
             }
         }
 
-        var arbiter = new Arbiter(
-            new ArbiterOptions { Workers = config.Workers, GracefulTimeout = config.GracefulTimeout, OnStopping = CloseListeners },
-            new ProcessWorkerLauncher(age => spec with { Age = age }),
+        Arbiter? arbiter = null;
+        var status = new StatusReporter(notifier);
+        BinaryUpgrade? upgrade = null;
+        arbiter = new Arbiter(
+            new ArbiterOptions
+            {
+                Settings = ToArbiterSettings(config),
+                OnStopping = CloseListeners,
+                Reload = generation => Reload(generation, config, reread, generations, logger),
+                GenerationRetired = generations.Drop,
+                StatusChanged = status.Report,
+                ReopenLogs = errorLog is null ? null : () => ReopenLog(errorLog, logger),
+                Upgrade = () => upgrade!.Start(),
+                Pulse = notifier.Watchdog,
+                PulseInterval = notifier.WatchdogInterval,
+            },
+            new ProcessWorkerLauncher(generations.SpecFor),
             TimeProvider.System,
             loggers.CreateLogger<Arbiter>());
+        upgrade = new BinaryUpgrade(arguments, listeners, pidFile, notifier, arbiter.Post, logger);
 
         int exitCode;
         using (new SignalSource(
@@ -121,6 +149,67 @@ internal static partial class MasterProcess
         return ExitCodes.Error;
     }
 
+    private static AppSpec ResolveApp(ServerConfig config)
+    {
+        var app = AppSpec.Parse(config.App);
+        return app with { AssemblyPath = Path.GetFullPath(app.AssemblyPath) };
+    }
+
+    /// <summary>The arbiter's share of a configuration.</summary>
+    internal static ArbiterSettings ToArbiterSettings(ServerConfig config) => new()
+    {
+        Workers = config.Workers,
+        GracefulTimeout = config.GracefulTimeout,
+        Timeout = config.Timeout,
+        BootTimeout = config.BootTimeout,
+        MaxRequests = config.MaxRequests,
+        MaxRequestsJitter = config.MaxRequestsJitter,
+    };
+
+    private static ReloadResult Reload(
+        int generation,
+        ServerConfig running,
+        Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread,
+        Generations generations,
+        ILogger logger)
+    {
+        var (config, errors) = reread();
+        if (config is null)
+        {
+            return ReloadResult.Refused(string.Join("; ", errors));
+        }
+
+        if (!config.Bind.SequenceEqual(running.Bind) || config.Backlog != running.Backlog)
+        {
+            // The sockets stay open for the master's whole life; new ones take a USR2 or a restart.
+            LogBindsKept(logger);
+        }
+
+        try
+        {
+            generations.Prepare(generation, config, ResolveApp(config));
+        }
+        catch (IOException e)
+        {
+            return ReloadResult.Refused(e.Message);
+        }
+
+        return ReloadResult.Ok(ToArbiterSettings(config));
+    }
+
+    private static void ReopenLog(string path, ILogger logger)
+    {
+        try
+        {
+            LogFile.RedirectStderr(path);
+            LogReopened(logger, path);
+        }
+        catch (IOException e)
+        {
+            LogReopenFailed(logger, e.Message);
+        }
+    }
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Starting gunicornet {Version}")]
     private static partial void LogStarting(ILogger logger, string version);
 
@@ -138,4 +227,16 @@ internal static partial class MasterProcess
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Reason: {Reason}")]
     private static partial void LogReason(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Listeners {Origin}; --bind is not used")]
+    private static partial void LogListenersFrom(ILogger logger, string origin);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The bind addresses changed: keeping the current sockets (new ones take a USR2 upgrade or a restart)")]
+    private static partial void LogBindsKept(ILogger logger);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
+    private static partial void LogReopened(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Message}; logging goes on to the old file")]
+    private static partial void LogReopenFailed(ILogger logger, string message);
 }

@@ -6,7 +6,7 @@ namespace Gunicornet.Master;
 /// <summary>The master's pidfile: written at start, removed at exit if it still names this process.</summary>
 internal sealed class PidFile : IDisposable
 {
-    private readonly string _path;
+    private string _path;
     private readonly int _pid;
 
     private PidFile(string path, int pid)
@@ -56,6 +56,21 @@ internal sealed class PidFile : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Moves the file (gunicorn's <c>.oldbin</c> during a binary upgrade); false when it was gone.</summary>
+    public bool MoveTo(string path)
+    {
+        try
+        {
+            File.Move(_path, path, overwrite: true);
+            _path = path;
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

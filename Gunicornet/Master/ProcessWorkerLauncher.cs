@@ -12,14 +12,14 @@ namespace Gunicornet.Master;
 /// </summary>
 internal sealed class ProcessWorkerLauncher : IWorkerLauncher
 {
-    private readonly Func<int, WorkerSpec> _specFor;
+    private readonly Func<int, int, WorkerSpec> _specFor;
     private readonly (string FileName, IReadOnlyList<string> Arguments) _self = SelfCommand.Resolve();
 
-    /// <param name="specFor">The spec of a worker of a given age, without its pipe descriptors.</param>
-    public ProcessWorkerLauncher(Func<int, WorkerSpec> specFor) => _specFor = specFor;
+    /// <param name="specFor">The spec of a worker of a given age and generation, without its pipe descriptors.</param>
+    public ProcessWorkerLauncher(Func<int, int, WorkerSpec> specFor) => _specFor = specFor;
 
     /// <inheritdoc />
-    public IWorkerProcess Launch(int age, IWorkerObserver observer)
+    public IWorkerProcess Launch(int age, int generation, IWorkerObserver observer)
     {
         // Both pipes are created close-on-exec; only the worker's ends are made inheritable, and only
         // until the worker has been spawned. The master spawns from one thread, so no other child can
@@ -33,7 +33,7 @@ internal sealed class ProcessWorkerLauncher : IWorkerLauncher
             FileDescriptors.SetCloseOnExec(writeFd, closeOnExec: false);
             FileDescriptors.SetCloseOnExec(readFd, closeOnExec: false);
 
-            var spec = _specFor(age) with { ControlWriteFd = writeFd, ControlReadFd = readFd };
+            var spec = _specFor(age, generation) with { ControlWriteFd = writeFd, ControlReadFd = readFd };
             var start = new ProcessStartInfo(_self.FileName) { UseShellExecute = false };
             foreach (var argument in _self.Arguments)
             {

@@ -11,8 +11,8 @@ internal static class SelfCommand
     /// <summary>The hidden verb that makes the process a worker.</summary>
     public const string WorkerVerb = "worker";
 
-    /// <summary>The file to execute and the arguments before the verb.</summary>
-    public static (string FileName, IReadOnlyList<string> Arguments) Resolve()
+    /// <summary>The file to execute and the arguments that make it a worker (or, with <paramref name="worker"/> false, a master).</summary>
+    public static (string FileName, IReadOnlyList<string> Arguments) Resolve(bool worker = true)
     {
         var processPath = Environment.ProcessPath
             ?? throw new InvalidOperationException("cannot tell which executable is running");
@@ -25,9 +25,9 @@ internal static class SelfCommand
                 throw new InvalidOperationException("cannot tell where gunicornet.dll is");
             }
 
-            return (processPath, [entry, WorkerVerb]);
+            return (processPath, worker ? [entry, WorkerVerb] : [entry]);
         }
 
-        return (processPath, [WorkerVerb]);
+        return (processPath, worker ? [WorkerVerb] : []);
     }
 }

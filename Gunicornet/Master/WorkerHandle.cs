@@ -25,9 +25,10 @@ internal sealed class WorkerHandle : IWorkerObserver
     private readonly Action<ArbiterEvent> _post;
     private IWorkerProcess? _process;
 
-    public WorkerHandle(int age, DateTimeOffset spawnedAt, Action<ArbiterEvent> post)
+    public WorkerHandle(int age, int generation, DateTimeOffset spawnedAt, Action<ArbiterEvent> post)
     {
         Age = age;
+        Generation = generation;
         SpawnedAt = spawnedAt;
         LastSeen = spawnedAt;
         _post = post;
@@ -35,6 +36,18 @@ internal sealed class WorkerHandle : IWorkerObserver
 
     /// <summary>1 for the first worker the master spawned, then 2, 3...: the oldest has the lowest.</summary>
     public int Age { get; }
+
+    /// <summary>The generation it belongs to: 1 at start, one more for each reload.</summary>
+    public int Generation { get; }
+
+    /// <summary>True when it is to be retired as soon as a successor is ready (reload, max requests).</summary>
+    public bool ToReplace { get; set; }
+
+    /// <summary>The number of requests after which it is replaced; 0 for never.</summary>
+    public long ServedLimit { get; init; }
+
+    /// <summary>True when it was killed for not becoming ready in time.</summary>
+    public bool BootTimedOut { get; set; }
 
     /// <summary>The process ID, once launched.</summary>
     public int Pid => _process?.Pid ?? 0;
@@ -83,5 +96,5 @@ internal sealed class WorkerHandle : IWorkerObserver
     public void OnExit(int exitCode) => _post(new WorkerExited(this, exitCode));
 
     /// <inheritdoc />
-    public override string ToString() => $"worker {Pid} (age {Age}, {State})";
+    public override string ToString() => $"worker {Pid} (age {Age}, generation {Generation}, {State})";
 }

@@ -22,4 +22,10 @@ internal sealed partial class WorkerHost
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Parent changed, shutting down: worker {Pid}")]
     private partial void LogParentChanged(int pid);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Draining: stopped accepting; {Connections} connections open")]
+    private partial void LogDraining(int connections);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
+    private partial void LogReopened(string path);
 }

@@ -1,11 +1,13 @@
+using Gunicornet.Logging;
 using Gunicornet.Posix;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Gunicornet.Worker;
 
-/// <summary>How a worker stops: gracefully (TERM, or its master gone) or at once (INT, QUIT).</summary>
+/// <summary>How a worker stops: drained (TERM, or its master gone) or at once (INT, QUIT).</summary>
 internal sealed partial class WorkerHost
 {
     private void OnSignal(Signal signal)
@@ -19,9 +21,12 @@ internal sealed partial class WorkerHost
             case Signal.Quit:
                 ExitNow();
                 break;
+            case Signal.Usr1:
+                ReopenLog();
+                break;
 
-            // HUP, TTIN, TTOU and WINCH are for the master; a terminal may send them to the whole
-            // process group, and their default action would kill (or stop) the worker.
+            // HUP, TTIN, TTOU, WINCH and USR2 are for the master; a terminal may send them to the
+            // whole process group, and their default action would kill (or stop) the worker.
             default:
                 break;
         }
@@ -34,32 +39,42 @@ internal sealed partial class WorkerHost
     }
 
     /// <summary>
-    /// Stops accepting and lets in-flight requests finish within <paramref name="timeout"/>. The host's
-    /// own stop does the draining; its timeout is read from <see cref="HostOptions"/> when it begins.
+    /// Drains within <paramref name="timeout"/>: stops accepting, closes each connection after its next
+    /// response or at the keep-alive timeout, then stops the host with whatever time is left.
     /// </summary>
     private void Stop(TimeSpan timeout)
     {
         IHost? host;
         lock (_lock)
         {
+            if (_stopping)
+            {
+                return;
+            }
+
             _stopping = true;
             host = _host;
         }
 
-        if (host is null)
+        if (host is null || !_ready)
         {
-            // Told to stop before the app was even built: there is nothing to drain.
+            // Not serving yet: there is nothing to drain.
             ExitNow();
             return;
         }
 
-        var options = host.Services.GetRequiredService<IOptions<HostOptions>>().Value;
-        if (timeout < options.ShutdownTimeout)
+        _ = Task.Run(async () =>
         {
-            options.ShutdownTimeout = timeout;
-        }
+            var deadline = DateTimeOffset.UtcNow + timeout;
+            _drain.Begin();
+            LogDraining(_drain.Connections);
+            await _drain.WaitForConnectionsAsync(timeout).ConfigureAwait(false);
 
-        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            var options = host.Services.GetRequiredService<IOptions<HostOptions>>().Value;
+            var left = deadline - DateTimeOffset.UtcNow;
+            options.ShutdownTimeout = left > TimeSpan.Zero ? left : TimeSpan.Zero;
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        });
     }
 
     private void ExitNow()
@@ -67,5 +82,23 @@ internal sealed partial class WorkerHost
         LogExiting(Environment.ProcessId);
         _loggers.Dispose();
         Environment.Exit(ExitCodes.Ok);
+    }
+
+    private void ReopenLog()
+    {
+        if (_spec.ErrorLog is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            LogFile.RedirectStderr(path);
+            LogReopened(path);
+        }
+        catch (IOException e)
+        {
+            _logger.LogError("{Message}; logging goes on to the old file", e.Message);
+        }
     }
 }

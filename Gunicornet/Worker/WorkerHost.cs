@@ -24,6 +24,7 @@ internal sealed partial class WorkerHost
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly RequestStats _stats = new();
+    private readonly Drain _drain = new();
     private readonly Lock _lock = new();
     private IHost? _host;
     private bool _ready;
@@ -141,7 +142,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

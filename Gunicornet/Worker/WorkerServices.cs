@@ -1,6 +1,7 @@
 using System.Reflection;
 using Gunicornet.Logging;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -24,9 +25,17 @@ internal static class WorkerServices
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, ILogger log)
     {
-        services.PostConfigure<KestrelServerOptions>(options => AdoptListeners(options, spec, log));
+        services.PostConfigure<KestrelServerOptions>(options =>
+        {
+            AdoptListeners(options, spec, drain, log);
+            if (spec.KeepAliveSeconds > 0)
+            {
+                options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(spec.KeepAliveSeconds);
+            }
+        });
+        WrapTransports(services, drain);
 
         // Kestrel calls listen() again on an adopted socket with its own backlog (512 by default).
         services.Configure<SocketTransportOptions>(options => options.Backlog = spec.Backlog);
@@ -37,7 +46,7 @@ internal static class WorkerServices
         services.AddSingleton<IHostLifetime, WorkerLifetime>();
 
         services.AddSingleton(stats);
-        services.AddSingleton<IStartupFilter, RequestCountingFilter>();
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, closeEveryConnection: spec.KeepAliveSeconds <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -56,7 +65,7 @@ internal static class WorkerServices
     }
 
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
-    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, ILogger log)
+    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ILogger log)
     {
         var own = CodeBackedListenOptions?.GetValue(options) as List<ListenOptions>
             ?? throw new InvalidOperationException(
@@ -75,7 +84,7 @@ internal static class WorkerServices
         options.ConfigurationLoader = null;
         foreach (var fd in spec.ListenFds)
         {
-            options.ListenHandle((ulong)fd);
+            options.ListenHandle((ulong)fd, listen => listen.Use(drain.Track));
         }
     }
 
@@ -86,12 +95,38 @@ internal static class WorkerServices
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    private sealed class RequestCountingFilter(RequestStats stats) : IStartupFilter
+    /// <summary>Every transport Kestrel was given goes through the drain's listener wrapper.</summary>
+    private static void WrapTransports(IServiceCollection services, Drain drain)
+    {
+        var transports = services.Where(d => d.ServiceType == typeof(IConnectionListenerFactory) && !d.IsKeyedService).ToList();
+        foreach (var descriptor in transports)
+        {
+            services.Remove(descriptor);
+            services.AddSingleton<IConnectionListenerFactory>(provider => new DrainingListenerFactory(Create(provider, descriptor), drain));
+        }
+    }
+
+    private static IConnectionListenerFactory Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
+        (IConnectionListenerFactory)(descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(provider)
+            ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
+
+    /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
+    private sealed class RequestFilter(RequestStats stats, Drain drain, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
             app.Use(async (HttpContext context, RequestDelegate inner) =>
             {
+                context.Response.OnStarting(() =>
+                {
+                    if (closeEveryConnection || drain.Draining)
+                    {
+                        context.Response.Headers.Connection = "close";
+                    }
+
+                    return Task.CompletedTask;
+                });
                 stats.Begin();
                 try
                 {

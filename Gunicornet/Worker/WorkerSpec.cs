@@ -35,6 +35,15 @@ internal sealed record WorkerSpec
     /// <summary>How long a graceful stop may take, in seconds.</summary>
     public double GracefulTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>Seconds Kestrel waits for the next request on a keep-alive connection.</summary>
+    public double KeepAliveSeconds { get; init; } = 2;
+
+    /// <summary>The error log file the worker reopens on USR1, or null for stderr.</summary>
+    public string? ErrorLog { get; init; }
+
+    /// <summary>The generation the worker belongs to.</summary>
+    public int Generation { get; init; } = 1;
+
     /// <summary>The error log's level name.</summary>
     public string LogLevel { get; init; } = "info";
 

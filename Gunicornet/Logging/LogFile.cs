@@ -1,0 +1,48 @@
+using Mono.Unix.Native;
+
+namespace Gunicornet.Logging;
+
+/// <summary>
+/// An error log file that replaces this process's stderr (descriptor 2), so that everything written
+/// to stderr (the log, and the app's own output) lands in it. Workers inherit descriptor 2 from the
+/// master; each process reopens the path itself on USR1, which is how logrotate works.
+/// </summary>
+internal static class LogFile
+{
+    private const int StderrFd = 2;
+
+    /// <summary>Opens <paramref name="path"/> for appending and puts it in place of stderr.</summary>
+    /// <exception cref="IOException">The file cannot be opened; the message says where and why.</exception>
+    public static void RedirectStderr(string path)
+    {
+        // O_APPEND: each line is one write(2) at the end of the file, so lines of several processes
+        // never overwrite or split each other.
+        var fd = Syscall.open(
+            path,
+            OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
+            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
+        if (fd < 0)
+        {
+            throw new IOException($"Can't open error log '{path}': {Stdlib.GetLastError()}");
+        }
+
+        try
+        {
+            int rc;
+            do
+            {
+                rc = Syscall.dup2(fd, StderrFd);
+            }
+            while (rc < 0 && Stdlib.GetLastError() == Errno.EINTR);
+
+            if (rc < 0)
+            {
+                throw new IOException($"Can't redirect stderr to '{path}': {Stdlib.GetLastError()}");
+            }
+        }
+        finally
+        {
+            Syscall.close(fd);
+        }
+    }
+}
