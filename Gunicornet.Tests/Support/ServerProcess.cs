@@ -44,6 +44,13 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Every worker PID that reported ready, in order.</summary>
     public IReadOnlyList<int> ReadyWorkers => Matches(ReadyRegex()).Select(m => Int(m.Groups[1].Value)).ToList();
 
+    /// <summary>The generation each worker reported ready in, by PID.</summary>
+    public IReadOnlyDictionary<int, int> ReadyGenerations =>
+        Matches(ReadyRegex()).ToDictionary(m => Int(m.Groups[1].Value), m => Int(m.Groups[2].Value));
+
+    /// <summary>Masters started by this one (USR2), by PID.</summary>
+    public IReadOnlyList<int> UpgradedMasters => Matches(UpgradeRegex()).Select(m => Int(m.Groups[1].Value)).ToList();
+
     /// <summary>True once the master process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
@@ -169,7 +176,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             }
         }
 
-        foreach (var pid in BootedWorkers.Append(Pid))
+        foreach (var pid in UpgradedMasters.Concat(BootedWorkers).Append(Pid))
         {
             if (ProcessInfo.IsGunicornet(pid))
             {
@@ -211,6 +218,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"Booting worker with pid: (\d+)")]
     private static partial Regex BootingRegex();
 
-    [GeneratedRegex(@"Worker (\d+) ready after")]
+    [GeneratedRegex(@"Worker (\d+) ready after \d+ ms \(generation (\d+)\)")]
     private static partial Regex ReadyRegex();
+
+    [GeneratedRegex(@"Started new master with pid: (\d+)")]
+    private static partial Regex UpgradeRegex();
 }

@@ -37,13 +37,20 @@ internal static class ConfigFile
                 return null;
             }
 
-            var known = Settings.All.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
             var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (var property in document.RootElement.EnumerateObject())
             {
-                if (!known.Contains(property.Name))
+                if (!known.TryGetValue(property.Name, out var setting))
                 {
                     error = $"config file '{path}': unknown setting '{property.Name}'";
+                    return null;
+                }
+
+                // Checked even when the command line overrides it: a bad file is refused whole.
+                if (setting.CheckFileValue(property.Value) is { } problem)
+                {
+                    error = $"config file '{path}': {property.Name}: {problem}";
                     return null;
                 }
 

@@ -29,6 +29,9 @@ internal abstract class Setting
     /// <summary>One paragraph of help; the first sentence is the CLI summary.</summary>
     public string Help { get; }
 
+    /// <summary>Returns why a config file's value for this setting is not acceptable, or null.</summary>
+    public abstract string? CheckFileValue(System.Text.Json.JsonElement value);
+
     /// <summary>Creates the command-line option for this setting; a config file's value replaces the default.</summary>
     public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file);
 }
@@ -67,6 +70,19 @@ internal sealed class Setting<T> : Setting
 
     /// <summary>Returns an error message when <paramref name="value"/> is not acceptable, otherwise null.</summary>
     public string? Validate(T value) => _validate?.Invoke(value);
+
+    /// <inheritdoc />
+    public override string? CheckFileValue(System.Text.Json.JsonElement value)
+    {
+        try
+        {
+            return Validate(ConfigFile.Convert<T>(value));
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
 
     /// <inheritdoc />
     public override Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file)

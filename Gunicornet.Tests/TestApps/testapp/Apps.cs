@@ -24,6 +24,19 @@ public sealed class MainApp : IWebApp
         app.MapGet("/greeting", () => File.ReadAllText("greeting.txt").Trim());
         app.MapGet("/name", () => env.ApplicationName);
 
+        // Blocks every thread-pool thread: the worker's heartbeat (from the pool) falls silent.
+        app.MapGet("/starve", (int seconds) =>
+        {
+            ThreadPool.SetMaxThreads(Environment.ProcessorCount, 1000);
+            for (var i = 0; i < Environment.ProcessorCount * 4; i++)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(_ => Thread.Sleep(TimeSpan.FromSeconds(seconds)), null);
+            }
+
+            Console.Error.WriteLine($"starving {Environment.ProcessId}");
+            return "starving";
+        });
+
         // Tells the test on stderr when it has started, so the test knows it is in flight.
         app.MapGet("/slow", async (int ms, string? tag) =>
         {
@@ -47,6 +60,16 @@ public sealed class BrokenApp : IWebApp
     /// <inheritdoc />
     public void Configure(WebApplication app) =>
         throw new InvalidOperationException("BrokenApp refuses to configure (test fixture)");
+}
+
+/// <summary>An app that takes far too long to boot.</summary>
+public sealed class SlowBootApp : IWebApp
+{
+    /// <inheritdoc />
+    public void ConfigureServices(WebApplicationBuilder builder) => Thread.Sleep(TimeSpan.FromMinutes(5));
+
+    /// <inheritdoc />
+    public void Configure(WebApplication app) => app.MapGet("/", () => "slow boot");
 }
 
 /// <summary>A type that is no app.</summary>

@@ -1,0 +1,171 @@
+using System.Text.RegularExpressions;
+using Gunicornet.Posix;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>HUP: a new generation, the old one retired only as the new one is ready, and no outage on bad code or config.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(120_000)]
+public sealed class ReloadTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("gunicornet-reload").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public async Task TenHupsUnderKeepAliveLoad_NotOneRequestFails_AndNWorkersOfTheLastGenerationRemain(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct);
+        await using var _ = server;
+        var load = KeepAliveLoad.Start(url.Port, connections: 8);
+        await Wait.Until(() => load.Succeeded > 200, TimeSpan.FromSeconds(20), "the load to run", ct, load.ToString);
+
+        for (var generation = 2; generation <= 11; generation++)
+        {
+            server.Signal(Signal.Hup);
+            await server.WaitForLine(new Regex($"Reload complete: generation {generation} serving with 2 workers"), ct);
+        }
+
+        var during = load.Succeeded;
+        await load.StopAsync();
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(during, Is.GreaterThan(200), load.ToString());
+        Assert.That(load.Reconnects, Is.GreaterThan(0), "draining workers closed keep-alive connections after a response");
+        await Wait.Until(() => server.LiveWorkers().Count == 2, TimeSpan.FromSeconds(30), "the old generation to leave", ct, () => server.Output);
+        var generations = server.ReadyGenerations;
+        Assert.That(server.LiveWorkers().Select(p => generations[p]), Is.All.EqualTo(11), server.Output);
+        Assert.That(server.BootedWorkers, Has.Count.EqualTo(22));
+    }
+
+    [Test]
+    public async Task AReloadWhoseCodeCannotBoot_IsRolledBack_AndTheRunningGenerationKeepsServing(CancellationToken ct)
+    {
+        var app = Deploy();
+        var (server, url) = await ServerProcess.StartReady(app, workers: 2, ct);
+        await using var _ = server;
+        var before = server.LiveWorkers();
+        var load = KeepAliveLoad.Start(url.Port, connections: 4);
+
+        // A deploy gone wrong, written in place over the running code.
+        OverwriteInPlace(app, "this is not an assembly"u8.ToArray());
+        server.Signal(Signal.Hup);
+
+        await server.WaitForLine(new Regex("Reload failed: generation 2 cannot boot .* generation 1 keeps serving"), ct);
+        await load.StopAsync();
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(load.Succeeded, Is.GreaterThan(0));
+        Assert.That(server.LiveWorkers(), Is.EquivalentTo(before), "the old workers were never retired");
+        Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
+        Assert.That(server.HasExited, Is.False);
+    }
+
+    [Test]
+    public async Task AnInPlaceOverwrite_NeverReachesTheRunningGeneration_AndHupServesTheNewCode(CancellationToken ct)
+    {
+        var app = Deploy();
+        var (server, url) = await ServerProcess.StartReady(app, workers: 2, ct);
+        await using var _ = server;
+        var load = KeepAliveLoad.Start(url.Port, connections: 4);
+        await Wait.Until(() => load.Succeeded > 50, TimeSpan.FromSeconds(20), "the load to run", ct, load.ToString);
+
+        // The running workers load their code from a snapshot, not from the deploy folder.
+        foreach (var worker in server.LiveWorkers())
+        {
+            Assert.That(File.ReadAllText($"/proc/{worker}/maps"), Does.Not.Contain(app), $"worker {worker} maps the deploy folder's assembly");
+        }
+
+        // `cp` over a running app: same inode, new bytes (another app entirely).
+        OverwriteInPlace(app, File.ReadAllBytes(Paths.Sample("hello")));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")), "the running generation still runs the old code");
+        }
+
+        server.Signal(Signal.Hup);
+        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await load.StopAsync();
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        await Wait.Until(() => server.LiveWorkers().Count == 2, TimeSpan.FromSeconds(30), "the old generation to leave", ct, () => server.Output);
+        Assert.That((await Http.Get(url, "/", ct)).Body, Does.StartWith("Hello from Gunicornet worker"), "the new generation runs the new code");
+    }
+
+    [Test]
+    public async Task ABadConfigFileOnHup_IsRefused_AndAGoodOneIsApplied(CancellationToken ct)
+    {
+        var config = Path.Combine(_dir, "gunicornet.json");
+        File.WriteAllText(config, """{ "workers": 1 }""");
+        // No --workers on the command line: it would win over the file.
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "-c", config, Paths.Sample("hello")]);
+        await using var _ = server;
+        var url = await server.WaitForListening(ct);
+        await server.WaitForReady(1, ct);
+        var before = server.LiveWorkers();
+
+        File.WriteAllText(config, """{ "workers": "many" }""");
+        server.Signal(Signal.Hup);
+        await server.WaitForLine(new Regex("Reload refused, keeping the running configuration: config file .*: workers: expected a whole number, got .many."), ct);
+        File.WriteAllText(config, """{ "workers": 2, """);
+        server.Signal(Signal.Hup);
+        await server.WaitForLine(new Regex(@"Reload refused, keeping the running configuration: config file '.*' is not valid JSON"), ct);
+
+        Assert.That(server.LiveWorkers(), Is.EquivalentTo(before));
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+
+        File.WriteAllText(config, """{ "workers": 2 }""");
+        server.Signal(Signal.Hup);
+        await server.WaitForLine(new Regex("Reload complete: generation 2 serving with 2 workers"), ct);
+        await Wait.Until(() => server.LiveWorkers().Count == 2 && !server.LiveWorkers().Intersect(before).Any(), TimeSpan.FromSeconds(30), "two new workers", ct, () => server.Output);
+    }
+
+    [Test]
+    public async Task UnderNohup_HupStillReloads(CancellationToken ct)
+    {
+        // nohup starts the master with SIGHUP ignored; the master must restore it to receive it.
+        var server = ServerProcess.Start(
+            [Paths.Server, "-b", "127.0.0.1:0", "--log-level", "debug", Paths.Sample("hello")],
+            fileName: "/usr/bin/nohup");
+        await using var _ = server;
+        await server.WaitForReady(1, ct);
+
+        server.Signal(Signal.Hup);
+
+        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        Assert.That(server.HasExited, Is.False);
+    }
+
+    /// <summary>A copy of the test app in a folder of its own, as a deploy target.</summary>
+    private string Deploy()
+    {
+        var source = Path.GetDirectoryName(Paths.TestApp("testapp"))!;
+        var target = Path.Combine(_dir, "app");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        return Path.Combine(target, "testapp.dll");
+    }
+
+    /// <summary>Writes new bytes into the same inode, as <c>cp</c> does.</summary>
+    private static void OverwriteInPlace(string path, byte[] bytes)
+    {
+        var inode = new Mono.Unix.UnixFileInfo(path).Inode;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(0);
+            stream.Write(bytes);
+        }
+
+        Assert.That(new Mono.Unix.UnixFileInfo(path).Inode, Is.EqualTo(inode), "overwritten in place");
+    }
+}

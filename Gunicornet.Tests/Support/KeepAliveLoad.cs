@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Gunicornet.Tests.Support;
+
+/// <summary>
+/// A bounded load of keep-alive clients that never retry (as wrk): each connection sends requests
+/// one after another; a response with <c>Connection: close</c> makes it reconnect; any request that
+/// gets no complete 2xx response counts as failed. HttpClient is not used: it may retry a request
+/// silently on a reused connection, which would hide exactly the losses this must count.
+/// </summary>
+internal sealed class KeepAliveLoad : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task[] _clients;
+    private long _succeeded;
+    private long _failed;
+    private long _reconnects;
+
+    private KeepAliveLoad(int port, int connections, string path)
+    {
+        _clients = Enumerable.Range(0, connections).Select(_ => Task.Run(() => RunAsync(port, path))).ToArray();
+    }
+
+    /// <summary>Requests answered with a complete 2xx response.</summary>
+    public long Succeeded => Interlocked.Read(ref _succeeded);
+
+    /// <summary>Requests that failed: connection refused or reset, incomplete or non-2xx response.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Connections the server closed after a response (Connection: close).</summary>
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    /// <summary>The first failures, for the assertion message.</summary>
+    public ConcurrentQueue<string> Failures { get; } = new();
+
+    /// <summary>Starts <paramref name="connections"/> clients of 127.0.0.1:<paramref name="port"/>.</summary>
+    public static KeepAliveLoad Start(int port, int connections, string path = "/") => new(port, connections, path);
+
+    /// <summary>Stops the clients after their current request.</summary>
+    public async Task StopAsync()
+    {
+        _stop.Cancel();
+        await Task.WhenAll(_clients);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Succeeded} succeeded, {Failed} failed, {Reconnects} reconnects; first failures: {string.Join(" | ", Failures.Take(5))}";
+
+    private async Task RunAsync(int port, string path)
+    {
+        var request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        while (!_stop.IsCancellationRequested)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (SocketException e)
+            {
+                Fail($"connect: {e.SocketErrorCode}");
+                continue;
+            }
+
+            var reader = new ResponseReader(socket);
+            while (!_stop.IsCancellationRequested)
+            {
+                bool close;
+                try
+                {
+                    await socket.SendAsync(request);
+                    (var status, close) = await reader.ReadAsync();
+                    if (status is < 200 or > 299)
+                    {
+                        Fail($"status {status}");
+                        break;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or IOException or FormatException)
+                {
+                    Fail(e.Message);
+                    break;
+                }
+
+                Interlocked.Increment(ref _succeeded);
+                if (close)
+                {
+                    Interlocked.Increment(ref _reconnects);
+                    break;
+                }
+            }
+        }
+    }
+
+    private void Fail(string why)
+    {
+        Interlocked.Increment(ref _failed);
+        if (Failures.Count < 20)
+        {
+            Failures.Enqueue(why);
+        }
+    }
+
+    /// <summary>Reads HTTP/1.1 responses (Content-Length or chunked) off one connection.</summary>
+    private sealed class ResponseReader(Socket socket)
+    {
+        private readonly byte[] _buffer = new byte[64 * 1024];
+        private int _start;
+        private int _end;
+
+        public async Task<(int Status, bool Close)> ReadAsync()
+        {
+            var head = await ReadLineBlockAsync();
+            var lines = head.Split("\r\n");
+            var status = int.Parse(lines[0].Split(' ')[1], CultureInfo.InvariantCulture);
+            long length = 0;
+            bool chunked = false, close = false;
+            foreach (var line in lines.Skip(1))
+            {
+                var colon = line.IndexOf(':');
+                var name = line[..colon].Trim();
+                var value = line[(colon + 1)..].Trim();
+                if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    length = long.Parse(value, CultureInfo.InvariantCulture);
+                }
+                else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+                {
+                    chunked = value.Contains("chunked", StringComparison.OrdinalIgnoreCase);
+                }
+                else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
+                {
+                    close = value.Contains("close", StringComparison.OrdinalIgnoreCase);
+                }
+            }
+
+            if (!chunked)
+            {
+                await SkipAsync(length);
+                return (status, close);
+            }
+
+            while (true)
+            {
+                var size = long.Parse((await ReadLineAsync()).Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                await SkipAsync(size);
+                await ReadLineAsync();
+                if (size == 0)
+                {
+                    return (status, close);
+                }
+            }
+        }
+
+        private async Task<string> ReadLineBlockAsync()
+        {
+            var block = new StringBuilder();
+            while (true)
+            {
+                var line = await ReadLineAsync();
+                if (line.Length == 0)
+                {
+                    return block.ToString().TrimEnd('\r', '\n');
+                }
+
+                block.Append(line).Append("\r\n");
+            }
+        }
+
+        private async Task<string> ReadLineAsync()
+        {
+            while (true)
+            {
+                var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+                if (newline >= 0)
+                {
+                    var line = Encoding.ASCII.GetString(_buffer, _start, newline - _start).TrimEnd('\r');
+                    _start = newline + 1;
+                    return line;
+                }
+
+                await FillAsync();
+            }
+        }
+
+        private async Task SkipAsync(long count)
+        {
+            while (count > 0)
+            {
+                if (_start == _end)
+                {
+                    await FillAsync();
+                }
+
+                var take = (int)Math.Min(count, _end - _start);
+                _start += take;
+                count -= take;
+            }
+        }
+
+        private async Task FillAsync()
+        {
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            var read = await socket.ReceiveAsync(_buffer.AsMemory(_end));
+            if (read == 0)
+            {
+                throw new IOException("connection closed before a complete response");
+            }
+
+            _end += read;
+        }
+    }
+}
