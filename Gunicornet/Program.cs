@@ -6,6 +6,9 @@ using Gunicornet.Config;
 using Gunicornet.Master;
 using Gunicornet.Worker;
 
+// Before anything writes to stderr: a log file reopened on USR1 must receive what comes after.
+Gunicornet.Logging.StderrWriter.Install();
+
 if (args is [SelfCommand.WorkerVerb, ..])
 {
     return WorkerMain.Run();

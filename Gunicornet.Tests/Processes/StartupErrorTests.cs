@@ -66,6 +66,18 @@ public sealed class StartupErrorTests
     }
 
     [Test]
+    public async Task ASecondMasterOnTheSamePort_IsRefused_NotSharingTheFirstOnesConnections(CancellationToken ct)
+    {
+        var (first, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct);
+        await using var _ = first;
+
+        var (code, _, stderr) = await Run(ct, "-b", $"127.0.0.1:{url.Port}", Paths.Sample("hello"));
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Error), string.Join("\n", stderr));
+        Assert.That(stderr, Has.One.EndsWith($"[ERROR] Connection in use: 127.0.0.1:{url.Port}"));
+    }
+
+    [Test]
     public async Task AFileThatIsNoUnixSocket_IsNotReplaced(CancellationToken ct)
     {
         var file = Path.GetTempFileName();

@@ -43,7 +43,8 @@ internal static class Http
     public static bool CanBind(int port)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        // SOL_SOCKET, SO_REUSEADDR alone (.NET's ReuseAddress would add SO_REUSEPORT).
+        socket.SetRawSocketOption(1, 2, BitConverter.GetBytes(1));
         try
         {
             socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));

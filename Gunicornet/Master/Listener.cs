@@ -8,6 +8,8 @@ namespace Gunicornet.Master;
 /// <summary>A listening socket the master owns for its whole life and every worker inherits.</summary>
 internal sealed class Listener : IDisposable
 {
+    private const int SOL_SOCKET = 1;
+    private const int SO_REUSEADDR = 2;
     private bool _unlinkOnClose;
 
     private Listener(BindAddress address, Socket socket, bool unlinkOnClose)
@@ -67,7 +69,9 @@ internal sealed class Listener : IDisposable
         try
         {
             // As gunicorn: a restarted server may bind while old connections sit in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // Not .NET's ReuseAddress: on Linux it sets SO_REUSEPORT too, which would let a second
+            // server bind the same port and silently share its connections.
+            socket.SetRawSocketOption(SOL_SOCKET, SO_REUSEADDR, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(ip, address.Port));
             socket.Listen(backlog);
             return new Listener(address, socket, unlinkOnClose: false);

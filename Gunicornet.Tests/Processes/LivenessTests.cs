@@ -1,0 +1,59 @@
+using System.Text.RegularExpressions;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>Heartbeat timeout, boot timeout and max-requests recycling, on real workers.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(90_000)]
+public sealed class LivenessTests
+{
+    [Test]
+    public async Task AWorkerWhoseThreadPoolIsStarved_IsKilledAtTheTimeout_AndReplaced(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--timeout", "3");
+        await using var _ = server;
+        var victim = server.LiveWorkers().Single();
+
+        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var starve = Http.Get(url, "/starve?seconds=120", quick.Token).ContinueWith(t => t.Exception, TaskScheduler.Default);
+        await server.WaitForLine(new Regex($"starving {victim}"), ct);
+
+        await server.WaitForLine(new Regex($@"\[CRITICAL\] WORKER TIMEOUT \(pid:{victim}\)"), ct);
+        await server.WaitForReady(2, ct);
+        Assert.That(ProcessInfo.IsAlive(victim), Is.False);
+        Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
+    }
+
+    [Test]
+    public async Task AWorkerThatNeverBecomesReady_IsKilledAtTheBootTimeout_AndTheMasterStops(CancellationToken ct)
+    {
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--boot-timeout", "2", Paths.TestApp("testapp") + ":TestApp.SlowBootApp"]);
+        await using var _ = server;
+
+        Assert.That(await server.WaitForExit(ct), Is.EqualTo(ExitCodes.WorkerBootError), server.Output);
+        Assert.That(server.Output, Does.Contain("not ready after 2s (boot timeout); sending SIGKILL"));
+        Assert.That(server.Output, Does.Contain("Reason: Worker failed to boot."));
+    }
+
+    [Test]
+    public async Task MaxRequests_ReplacesAWorker_WithItsSuccessorReadyFirst_AndNoRequestLost(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--max-requests", "200", "--max-requests-jitter", "50");
+        await using var _ = server;
+        var first = server.LiveWorkers().Single();
+        var load = KeepAliveLoad.Start(url.Port, connections: 4);
+
+        await server.WaitForLine(new Regex($@"Autorestarting worker \(pid:{first}\) after \d+ requests"), ct);
+        await Wait.Until(() => !ProcessInfo.IsAlive(first), TimeSpan.FromSeconds(30), "the first worker to leave", ct, () => server.Output);
+        await load.StopAsync();
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        var successor = server.BootedWorkers[1];
+        var lines = server.Output.Split('\n').ToList();
+        var successorReady = lines.FindIndex(l => l.Contains($"Worker {successor} ready after"));
+        var firstLeaves = lines.FindIndex(l => l.Contains($"Worker exiting (pid: {first})"));
+        Assert.That(successorReady, Is.GreaterThanOrEqualTo(0).And.LessThan(firstLeaves), "the successor was ready before the first worker left:\n" + server.Output);
+    }
+}
