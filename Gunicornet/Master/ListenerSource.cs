@@ -32,7 +32,7 @@ internal static class ListenerSource
 
         if (systemd.Count > 0)
         {
-            origin = "systemd socket activation";
+            origin = "from systemd socket activation";
             return AdoptAll(systemd, config.Backlog);
         }
 

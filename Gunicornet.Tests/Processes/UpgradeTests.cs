@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Gunicornet.Posix;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>USR2: a new master on the same sockets, finished with TERM to the old one or rolled back.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(90_000)]
+public sealed class UpgradeTests
+{
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("gunicornet-usr2").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, recursive: true);
+
+    [Test]
+    public async Task Usr2_StartsANewMasterOnTheSameSockets_WinchAndTermToTheOldFinishTheUpgrade(CancellationToken ct)
+    {
+        var pidFile = Path.Combine(_dir, "master.pid");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--pid", pidFile);
+        await using var _ = server;
+        var oldWorkers = server.LiveWorkers();
+        var load = KeepAliveLoad.Start(url.Port, connections: 4);
+
+        server.Signal(Signal.Usr2);
+        var newMaster = int.Parse((await server.WaitForLine(new Regex(@"Started new master with pid: (\d+)"), ct)).Groups[1].Value, CultureInfo.InvariantCulture);
+        await server.WaitForLine(new Regex($@"\[{newMaster}\] \[INFO\] Listening at: {Regex.Escape(url.ToString().TrimEnd('/'))} \({newMaster}\)"), ct);
+        await Wait.Until(() => server.ReadyWorkers.Count(w => ProcessInfo.ParentOf(w) == newMaster) == 2, TimeSpan.FromSeconds(30), "the new master's workers", ct, () => server.Output);
+        Assert.That(ReadPid(pidFile), Is.EqualTo(newMaster), "the new master wrote the pidfile");
+        Assert.That(ReadPid(pidFile + ".oldbin"), Is.EqualTo(server.Pid), "the old one moved to .oldbin");
+
+        server.Signal(Signal.Winch);
+        await Wait.Until(() => oldWorkers.All(w => !ProcessInfo.IsAlive(w)), TimeSpan.FromSeconds(15), "the old workers to leave", ct, () => server.Output);
+        server.Signal(Signal.Term);
+        Assert.That(await server.WaitForExit(ct), Is.EqualTo(0), server.Output);
+        await Task.Delay(200, ct);
+        await load.StopAsync();
+
+        try
+        {
+            Assert.That(load.Failed, Is.Zero, load.ToString());
+            Assert.That((await Http.Get(url, "/", ct)).Body, Does.StartWith("Hello"), "the new master serves on the same port");
+            Assert.That(ReadPid(pidFile), Is.EqualTo(newMaster));
+            Assert.That(File.Exists(pidFile + ".oldbin"), Is.False, "the old master removed its .oldbin at exit");
+        }
+        finally
+        {
+            Signals.Send(newMaster, Signal.Term);
+            await Wait.Until(() => !ProcessInfo.IsAlive(newMaster), TimeSpan.FromSeconds(15), "the new master to stop", ct, () => server.Output);
+        }
+
+        Assert.That(File.Exists(pidFile), Is.False, "the new master removed its pidfile at exit");
+    }
+
+    [Test]
+    public async Task Usr2_RolledBack_ByTermToTheNewMaster_GivesThePidfileBack(CancellationToken ct)
+    {
+        var pidFile = Path.Combine(_dir, "master.pid");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile);
+        await using var _ = server;
+
+        server.Signal(Signal.Usr2);
+        var newMaster = int.Parse((await server.WaitForLine(new Regex(@"Started new master with pid: (\d+)"), ct)).Groups[1].Value, CultureInfo.InvariantCulture);
+        await Wait.Until(() => ReadPid(pidFile) == newMaster, TimeSpan.FromSeconds(30), "the new master's pidfile", ct, () => server.Output);
+        await Wait.Until(() => server.ReadyWorkers.Any(w => ProcessInfo.ParentOf(w) == newMaster), TimeSpan.FromSeconds(30), "the new master's worker", ct, () => server.Output);
+
+        Signals.Send(newMaster, Signal.Term);
+
+        await server.WaitForLine(new Regex($@"New master \(pid:{newMaster}\) exited with code 0"), ct);
+        await Wait.Until(() => ReadPid(pidFile) == server.Pid, TimeSpan.FromSeconds(10), "the pidfile back with the old master", ct, () => server.Output);
+        Assert.That(File.Exists(pidFile + ".oldbin"), Is.False);
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200), "the old master still serves");
+    }
+
+    private static int? ReadPid(string path) =>
+        File.Exists(path) && int.TryParse(File.ReadAllText(path).Trim(), CultureInfo.InvariantCulture, out var pid) ? pid : null;
+}
