@@ -61,6 +61,8 @@ public sealed class ReloadTests
         await load.StopAsync();
         Assert.That(load.Failed, Is.Zero, load.ToString());
         Assert.That(load.Succeeded, Is.GreaterThan(0));
+        // The failed generation's other workers were told to stop at the rollback; they leave, the old ones stay.
+        await Wait.Until(() => server.LiveWorkers().Count == 2, TimeSpan.FromSeconds(15), "the failed generation to leave", ct, () => server.Output);
         Assert.That(server.LiveWorkers(), Is.EquivalentTo(before), "the old workers were never retired");
         Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
         Assert.That(server.HasExited, Is.False);

@@ -48,7 +48,6 @@ public sealed class SystemdTests
         {
             await Wait.Until(() => Got("READY=1"), TimeSpan.FromSeconds(30), "READY=1", ct, Messages);
             Assert.That(messages.First(m => m.Contains("READY=1")), Does.Contain("STATUS=Gunicornet: 2 of 2 workers ready (generation 1)"));
-            Assert.That(server.ReadyWorkers, Has.Count.EqualTo(2), "ready only once every worker is");
             await Wait.Until(() => Got("WATCHDOG=1", times: 3), TimeSpan.FromSeconds(10), "watchdog pings", ct, Messages);
             foreach (var worker in server.LiveWorkers())
             {
