@@ -76,14 +76,14 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
                 continue;
             }
 
-            var reader = new ResponseReader(socket);
+            var reader = new HttpResponseReader(socket);
             while (!_stop.IsCancellationRequested)
             {
                 bool close;
                 try
                 {
                     await socket.SendAsync(request);
-                    (var status, close) = await reader.ReadAsync();
+                    (var status, close, _) = await reader.ReadAsync();
                     if (status is < 200 or > 299)
                     {
                         Fail($"status {status}");
@@ -112,122 +112,6 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
         if (Failures.Count < 20)
         {
             Failures.Enqueue(why);
-        }
-    }
-
-    /// <summary>Reads HTTP/1.1 responses (Content-Length or chunked) off one connection.</summary>
-    private sealed class ResponseReader(Socket socket)
-    {
-        private readonly byte[] _buffer = new byte[64 * 1024];
-        private int _start;
-        private int _end;
-
-        public async Task<(int Status, bool Close)> ReadAsync()
-        {
-            var head = await ReadLineBlockAsync();
-            var lines = head.Split("\r\n");
-            var status = int.Parse(lines[0].Split(' ')[1], CultureInfo.InvariantCulture);
-            long length = 0;
-            bool chunked = false, close = false;
-            foreach (var line in lines.Skip(1))
-            {
-                var colon = line.IndexOf(':');
-                var name = line[..colon].Trim();
-                var value = line[(colon + 1)..].Trim();
-                if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                {
-                    length = long.Parse(value, CultureInfo.InvariantCulture);
-                }
-                else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
-                {
-                    chunked = value.Contains("chunked", StringComparison.OrdinalIgnoreCase);
-                }
-                else if (name.Equals("Connection", StringComparison.OrdinalIgnoreCase))
-                {
-                    close = value.Contains("close", StringComparison.OrdinalIgnoreCase);
-                }
-            }
-
-            if (!chunked)
-            {
-                await SkipAsync(length);
-                return (status, close);
-            }
-
-            while (true)
-            {
-                var size = long.Parse((await ReadLineAsync()).Split(';')[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                await SkipAsync(size);
-                await ReadLineAsync();
-                if (size == 0)
-                {
-                    return (status, close);
-                }
-            }
-        }
-
-        private async Task<string> ReadLineBlockAsync()
-        {
-            var block = new StringBuilder();
-            while (true)
-            {
-                var line = await ReadLineAsync();
-                if (line.Length == 0)
-                {
-                    return block.ToString().TrimEnd('\r', '\n');
-                }
-
-                block.Append(line).Append("\r\n");
-            }
-        }
-
-        private async Task<string> ReadLineAsync()
-        {
-            while (true)
-            {
-                var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
-                if (newline >= 0)
-                {
-                    var line = Encoding.ASCII.GetString(_buffer, _start, newline - _start).TrimEnd('\r');
-                    _start = newline + 1;
-                    return line;
-                }
-
-                await FillAsync();
-            }
-        }
-
-        private async Task SkipAsync(long count)
-        {
-            while (count > 0)
-            {
-                if (_start == _end)
-                {
-                    await FillAsync();
-                }
-
-                var take = (int)Math.Min(count, _end - _start);
-                _start += take;
-                count -= take;
-            }
-        }
-
-        private async Task FillAsync()
-        {
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            var read = await socket.ReceiveAsync(_buffer.AsMemory(_end));
-            if (read == 0)
-            {
-                throw new IOException("connection closed before a complete response");
-            }
-
-            _end += read;
         }
     }
 }
