@@ -56,4 +56,17 @@ public sealed class LivenessTests
         var firstLeaves = lines.FindIndex(l => l.Contains($"Worker exiting (pid: {first})"));
         Assert.That(successorReady, Is.GreaterThanOrEqualTo(0).And.LessThan(firstLeaves), "the successor was ready before the first worker left:\n" + server.Output);
     }
+
+    [Test]
+    public async Task AWorkerThatKeepsCrashingSoonAfterBoot_IsRespawnedWithAGrowingDelay(CancellationToken ct)
+    {
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", Paths.TestApp("testapp") + ":TestApp.CrashingApp"]);
+        await using var _ = server;
+
+        await server.WaitForLine(new Regex(@"Workers keep dying soon after boot \(2 in a row\); next spawn in 1s"), ct);
+        await server.WaitForLine(new Regex(@"Workers keep dying soon after boot \(3 in a row\); next spawn in 2s"), ct);
+
+        Assert.That(server.HasExited, Is.False, "the master keeps trying, without spinning");
+        Assert.That(server.BootedWorkers, Has.Count.LessThanOrEqualTo(4), server.Output);
+    }
 }

@@ -38,6 +38,11 @@ internal sealed partial class BinaryUpgrade(
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in notifier.ForNewMaster())
+        {
+            start.Environment[name] = value;
+        }
+
         start.Environment[ListenerSource.InheritedFdsVariable] =
             string.Join(",", listeners.Select(l => l.Fd.ToString(CultureInfo.InvariantCulture)));
         if (pidFile is not null && _pidPath is not null)

@@ -13,10 +13,13 @@ internal sealed class SystemdNotifier : IDisposable
 {
     private readonly Socket? _socket;
     private readonly UnixDomainSocketEndPoint? _endPoint;
+    private readonly string? _watchdogUsec;
 
-    private SystemdNotifier(string? path, TimeSpan? watchdog)
+    private SystemdNotifier(string? path, TimeSpan? watchdog, string? watchdogUsec)
     {
         WatchdogInterval = watchdog;
+        SocketPath = string.IsNullOrEmpty(path) ? null : path;
+        _watchdogUsec = watchdog is null ? null : watchdogUsec;
         if (string.IsNullOrEmpty(path))
         {
             return;
@@ -25,6 +28,26 @@ internal sealed class SystemdNotifier : IDisposable
         // '@' names a socket in the abstract namespace.
         _endPoint = new UnixDomainSocketEndPoint(path[0] == '@' ? "\0" + path[1..] : path);
         _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    }
+
+    /// <summary>The notify socket's path, when there is one.</summary>
+    public string? SocketPath { get; }
+
+    /// <summary>
+    /// The variables a new master started by USR2 needs to talk to systemd itself once it is the main
+    /// process (MAINPID): the notify socket and the watchdog interval. Workers never get them.
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, string>> ForNewMaster()
+    {
+        if (SocketPath is not null)
+        {
+            yield return new("NOTIFY_SOCKET", SocketPath);
+        }
+
+        if (_watchdogUsec is not null)
+        {
+            yield return new("WATCHDOG_USEC", _watchdogUsec);
+        }
     }
 
     /// <summary>True when there is a notify socket to talk to.</summary>
@@ -42,7 +65,8 @@ internal sealed class SystemdNotifier : IDisposable
         var path = Environment.GetEnvironmentVariable("NOTIFY_SOCKET");
         TimeSpan? watchdog = null;
         var watchdogPid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
-        if (long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out var usec)
+        var watchdogUsec = Environment.GetEnvironmentVariable("WATCHDOG_USEC");
+        if (long.TryParse(watchdogUsec, NumberStyles.None, CultureInfo.InvariantCulture, out var usec)
             && usec > 0
             && (string.IsNullOrEmpty(watchdogPid) || watchdogPid == Environment.ProcessId.ToString(CultureInfo.InvariantCulture)))
         {
@@ -54,7 +78,7 @@ internal sealed class SystemdNotifier : IDisposable
             Environment.SetEnvironmentVariable(name, null);
         }
 
-        return new SystemdNotifier(path, watchdog);
+        return new SystemdNotifier(path, watchdog, watchdogUsec);
     }
 
     /// <summary>The service is up.</summary>

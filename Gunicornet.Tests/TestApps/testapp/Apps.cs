@@ -72,6 +72,17 @@ public sealed class SlowBootApp : IWebApp
     public void Configure(WebApplication app) => app.MapGet("/", () => "slow boot");
 }
 
+/// <summary>An app that crashes a moment after it is ready, every time.</summary>
+public sealed class CrashingApp : IWebApp
+{
+    /// <inheritdoc />
+    public void Configure(WebApplication app)
+    {
+        app.MapGet("/", () => "crashing");
+        app.Lifetime.ApplicationStarted.Register(() => Task.Delay(100).ContinueWith(_ => Environment.Exit(1), TaskScheduler.Default));
+    }
+}
+
 /// <summary>A type that is no app.</summary>
 public sealed class NotAnApp
 {
