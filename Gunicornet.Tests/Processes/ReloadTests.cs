@@ -10,13 +10,13 @@ namespace Gunicornet.Tests.Processes;
 [CancelAfter(120_000)]
 public sealed class ReloadTests
 {
-    private string _dir = null!;
+    private TempDirectory _temp = null!;
 
     [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("gunicornet-reload").FullName;
+    public void SetUp() => _temp = new TempDirectory("gunicornet-reload");
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => _temp.Dispose();
 
     [Test]
     public async Task TenHupsUnderKeepAliveLoad_NotOneRequestFails_AndNWorkersOfTheLastGenerationRemain(CancellationToken ct)
@@ -102,7 +102,7 @@ public sealed class ReloadTests
     [Test]
     public async Task ABadConfigFileOnHup_IsRefused_AndAGoodOneIsApplied(CancellationToken ct)
     {
-        var config = Path.Combine(_dir, "gunicornet.json");
+        var config = _temp.File("gunicornet.json");
         File.WriteAllText(config, """{ "workers": 1 }""");
         // No --workers on the command line: it would win over the file.
         var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "-c", config, Paths.Sample("hello")]);
@@ -147,7 +147,7 @@ public sealed class ReloadTests
     private string Deploy()
     {
         var source = Path.GetDirectoryName(Paths.TestApp("testapp"))!;
-        var target = Path.Combine(_dir, "app");
+        var target = _temp.File("app");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var to = Path.Combine(target, Path.GetRelativePath(source, file));

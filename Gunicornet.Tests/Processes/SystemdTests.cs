@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
@@ -13,64 +10,44 @@ namespace Gunicornet.Tests.Processes;
 [CancelAfter(60_000)]
 public sealed class SystemdTests
 {
-    private string _dir = null!;
+    private TempDirectory _temp = null!;
 
     [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("gunicornet-systemd").FullName;
+    public void SetUp() => _temp = new TempDirectory("gunicornet-systemd");
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => _temp.Dispose();
 
     [Test]
     public async Task Notify_ReadyReloadingStopping_StatusAndWatchdog(CancellationToken ct)
     {
-        var path = Path.Combine(_dir, "notify.sock");
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        socket.Bind(new UnixDomainSocketEndPoint(path));
-        var messages = new ConcurrentQueue<string>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var receiver = Task.Run(async () =>
-        {
-            var buffer = new byte[4096];
-            while (!stop.IsCancellationRequested)
-            {
-                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, stop.Token);
-                messages.Enqueue(Encoding.UTF8.GetString(buffer, 0, n));
-            }
-        });
-        bool Got(string text, int times = 1) => messages.Count(m => m.Contains(text, StringComparison.Ordinal)) >= times;
-        string Messages() => string.Join("\n--\n", messages);
-
+        await using var notify = new FakeNotifySocket(_temp.File("notify.sock"));
         var server = ServerProcess.Start(
             ["-b", "127.0.0.1:0", "-w", "2", "--log-level", "debug", Paths.Sample("hello")],
-            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "400000" });
-        await using (server)
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "400000" });
+        await using var _ = server;
+
+        await Wait.Until(() => notify.Got("READY=1"), TimeSpan.FromSeconds(30), "READY=1", ct, notify.ToString);
+        Assert.That(notify.Messages.First(m => m.Contains("READY=1")), Does.Contain("STATUS=Gunicornet: 2 of 2 workers ready (generation 1)"));
+        await Wait.Until(() => notify.Got("WATCHDOG=1", times: 3), TimeSpan.FromSeconds(10), "watchdog pings", ct, notify.ToString);
+        foreach (var worker in server.LiveWorkers())
         {
-            await Wait.Until(() => Got("READY=1"), TimeSpan.FromSeconds(30), "READY=1", ct, Messages);
-            Assert.That(messages.First(m => m.Contains("READY=1")), Does.Contain("STATUS=Gunicornet: 2 of 2 workers ready (generation 1)"));
-            await Wait.Until(() => Got("WATCHDOG=1", times: 3), TimeSpan.FromSeconds(10), "watchdog pings", ct, Messages);
-            foreach (var worker in server.LiveWorkers())
-            {
-                Assert.That(File.ReadAllText($"/proc/{worker}/environ"), Does.Not.Contain("NOTIFY_SOCKET"), "workers do not see the notify socket");
-            }
-
-            server.Signal(Signal.Hup);
-            await Wait.Until(() => Got("RELOADING=1") && Got("READY=1", times: 2), TimeSpan.FromSeconds(30), "RELOADING then READY", ct, Messages);
-            Assert.That(messages.First(m => m.Contains("RELOADING=1")), Does.Match(@"MONOTONIC_USEC=\d+"));
-
-            server.Signal(Signal.Term);
-            await server.WaitForExit(ct);
-            await Wait.Until(() => Got("STOPPING=1"), TimeSpan.FromSeconds(5), "STOPPING=1", ct, Messages);
+            Assert.That(File.ReadAllText($"/proc/{worker}/environ"), Does.Not.Contain("NOTIFY_SOCKET"), "workers do not see the notify socket");
         }
 
-        await stop.CancelAsync();
-        await Task.WhenAny(receiver);
+        server.Signal(Signal.Hup);
+        await Wait.Until(() => notify.Got("RELOADING=1") && notify.Got("READY=1", times: 2), TimeSpan.FromSeconds(30), "RELOADING then READY", ct, notify.ToString);
+        Assert.That(notify.Messages.First(m => m.Contains("RELOADING=1")), Does.Match(@"MONOTONIC_USEC=\d+"));
+
+        server.Signal(Signal.Term);
+        await server.WaitForExit(ct);
+        await Wait.Until(() => notify.Got("STOPPING=1"), TimeSpan.FromSeconds(5), "STOPPING=1", ct, notify.ToString);
     }
 
     [Test]
     public async Task SocketActivation_TakesPrecedenceOverBind(CancellationToken ct)
     {
-        var path = Path.Combine(_dir, "activated.sock");
+        var path = _temp.File("activated.sock");
 
         // systemd-socket-activate binds the socket and execs gunicornet on the first connection,
         // with LISTEN_FDS=1 and LISTEN_PID set; the --bind given is not used.

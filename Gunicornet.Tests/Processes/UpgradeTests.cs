@@ -11,18 +11,18 @@ namespace Gunicornet.Tests.Processes;
 [CancelAfter(90_000)]
 public sealed class UpgradeTests
 {
-    private string _dir = null!;
+    private TempDirectory _temp = null!;
 
     [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("gunicornet-usr2").FullName;
+    public void SetUp() => _temp = new TempDirectory("gunicornet-usr2");
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => _temp.Dispose();
 
     [Test]
     public async Task Usr2_StartsANewMasterOnTheSameSockets_WinchAndTermToTheOldFinishTheUpgrade(CancellationToken ct)
     {
-        var pidFile = Path.Combine(_dir, "master.pid");
+        var pidFile = _temp.File("master.pid");
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--pid", pidFile);
         await using var _ = server;
         var oldWorkers = server.LiveWorkers();
@@ -61,44 +61,28 @@ public sealed class UpgradeTests
     [Test]
     public async Task Usr2_UnderSystemd_HandsMainPidToTheNewMaster_WhichNotifiesItself(CancellationToken ct)
     {
-        var path = Path.Combine(_dir, "notify.sock");
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
-        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var receiver = Task.Run(async () =>
-        {
-            var buffer = new byte[4096];
-            while (!stop.IsCancellationRequested)
-            {
-                var n = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, stop.Token);
-                messages.Enqueue(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
-            }
-        });
-        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", Paths.Sample("hello")], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = path });
+        await using var notify = new FakeNotifySocket(_temp.File("notify.sock"));
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", Paths.Sample("hello")], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
         await using (server)
         {
             await server.WaitForReady(1, ct);
-            await Wait.Until(() => messages.Any(m => m.Contains("READY=1")), TimeSpan.FromSeconds(10), "READY", ct, () => string.Join("|", messages));
+            await Wait.Until(() => notify.Got("READY=1"), TimeSpan.FromSeconds(10), "READY", ct, notify.ToString);
 
             server.Signal(Signal.Usr2);
             var newMaster = int.Parse((await server.WaitForLine(new Regex(@"Started new master with pid: (\d+)"), ct)).Groups[1].Value, CultureInfo.InvariantCulture);
 
-            await Wait.Until(() => messages.Any(m => m.Contains($"MAINPID={newMaster}")), TimeSpan.FromSeconds(10), "MAINPID of the new master", ct, () => string.Join("|", messages));
-            await Wait.Until(() => messages.Count(m => m.Contains("READY=1")) >= 2, TimeSpan.FromSeconds(30), "READY from the new master", ct, () => string.Join("|", messages));
+            await Wait.Until(() => notify.Got($"MAINPID={newMaster}"), TimeSpan.FromSeconds(10), "MAINPID of the new master", ct, notify.ToString);
+            await Wait.Until(() => notify.Got("READY=1", times: 2), TimeSpan.FromSeconds(30), "READY from the new master", ct, notify.ToString);
             Signals.Send(newMaster, Signal.Term);
             await server.WaitForLine(new Regex($@"New master \(pid:{newMaster}\) exited"), ct);
-            await Wait.Until(() => messages.Any(m => m.Contains($"MAINPID={server.Pid}")), TimeSpan.FromSeconds(10), "MAINPID back to the old master", ct, () => string.Join("|", messages));
+            await Wait.Until(() => notify.Got($"MAINPID={server.Pid}"), TimeSpan.FromSeconds(10), "MAINPID back to the old master", ct, notify.ToString);
         }
-
-        await stop.CancelAsync();
-        await Task.WhenAny(receiver);
     }
 
     [Test]
     public async Task Usr2_RolledBack_ByTermToTheNewMaster_GivesThePidfileBack(CancellationToken ct)
     {
-        var pidFile = Path.Combine(_dir, "master.pid");
+        var pidFile = _temp.File("master.pid");
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile);
         await using var _ = server;
 
