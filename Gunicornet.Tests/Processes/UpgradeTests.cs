@@ -80,17 +80,23 @@ public sealed class UpgradeTests
     }
 
     [Test]
-    public async Task Usr2_RolledBack_ByTermToTheNewMaster_GivesThePidfileBack(CancellationToken ct)
+    public async Task Usr2_RolledBack_ByHupToTheOldMasterAndTermToTheNewOne_GivesThePidfileBack(CancellationToken ct)
     {
         var pidFile = _temp.File("master.pid");
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile);
         await using var _ = server;
+        var oldWorker = server.LiveWorkers().Single();
 
         server.Signal(Signal.Usr2);
         var newMaster = int.Parse((await server.WaitForLine(new Regex(@"Started new master with pid: (\d+)"), ct)).Groups[1].Value, CultureInfo.InvariantCulture);
         await Wait.Until(() => ReadPid(pidFile) == newMaster, TimeSpan.FromSeconds(30), "the new master's pidfile", ct, () => server.Output);
         await Wait.Until(() => server.ReadyWorkers.Any(w => ProcessInfo.ParentOf(w) == newMaster), TimeSpan.FromSeconds(30), "the new master's worker", ct, () => server.Output);
+        server.Signal(Signal.Winch);
+        await Wait.Until(() => !ProcessInfo.IsAlive(oldWorker), TimeSpan.FromSeconds(15), "the old master's worker to stop", ct, () => server.Output);
 
+        // The new code turns out bad: the old master takes over again.
+        server.Signal(Signal.Hup);
+        await Wait.Until(() => server.LiveWorkers().Count == 1, TimeSpan.FromSeconds(30), "the old master's workers back", ct, () => server.Output);
         Signals.Send(newMaster, Signal.Term);
 
         await server.WaitForLine(new Regex($@"New master \(pid:{newMaster}\) exited with code 0"), ct);
