@@ -34,6 +34,9 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     /// <summary>Connections the server closed after a response (Connection: close).</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
+    /// <summary>Successful responses by body (e.g. by the PID that <c>/pid</c> returns).</summary>
+    public ConcurrentDictionary<string, long> Bodies { get; } = new();
+
     /// <summary>The first failures, for the assertion message.</summary>
     public ConcurrentQueue<string> Failures { get; } = new();
 
@@ -83,7 +86,8 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
                 try
                 {
                     await socket.SendAsync(request);
-                    (var status, close, _) = await reader.ReadAsync();
+                    (var status, close, var body) = await reader.ReadAsync();
+                    Bodies.AddOrUpdate(body, 1, (_, n) => n + 1);
                     if (status is < 200 or > 299)
                     {
                         Fail($"status {status}");

@@ -70,6 +70,7 @@ internal sealed partial class Arbiter
                 MurderLazyWorkers();
                 MaintainWorkerCount();
                 ReportStatus();
+                _options.PoolChanged?.Invoke(_workers);
             }
             catch (Exception e)
             {

@@ -56,6 +56,9 @@ internal sealed record ArbiterOptions
     /// <summary>Called on USR1, before the signal is forwarded to the workers: reopens the master's log files.</summary>
     public Action? ReopenLogs { get; init; }
 
+    /// <summary>Called after every turn of the loop with the workers alive (keeps the balance board current).</summary>
+    public Action<IReadOnlyList<WorkerHandle>>? PoolChanged { get; init; }
+
     /// <summary>Called on USR2: starts a new master on the same sockets (binary upgrade).</summary>
     public Action? Upgrade { get; init; }
 

@@ -4,7 +4,7 @@ using Gunicornet.Worker;
 namespace Gunicornet.Master;
 
 /// <summary>What a worker of each generation runs: its snapshot of the app and its settings.</summary>
-internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener> listeners, string? errorLog)
+internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener> listeners, string? errorLog, Balance.BalanceSlots balance)
 {
     private readonly Dictionary<int, WorkerSpec> _specs = [];
 
@@ -27,11 +27,12 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
             ErrorLog = errorLog,
             Generation = generation,
+            BalanceFile = balance.Path,
         };
     }
 
     /// <summary>The spec of a worker of the given age and generation.</summary>
-    public WorkerSpec SpecFor(int age, int generation) => _specs[generation] with { Age = age };
+    public WorkerSpec SpecFor(int age, int generation) => _specs[generation] with { Age = age, BalanceSlot = balance.SlotFor(age) };
 
     /// <summary>Forgets a generation no worker runs any more, and deletes its snapshot.</summary>
     public void Drop(int generation)

@@ -79,7 +79,10 @@ internal static partial class MasterProcess
 
         LogUsingWorker(logger);
         using var snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
-        var generations = new Generations(snapshots, listeners, errorLog);
+        var boardPath = Path.Combine(snapshots.Root, "balance");
+        using var board = Balance.BalanceBoard.Create(boardPath);
+        var balance = new Balance.BalanceSlots(board, boardPath);
+        var generations = new Generations(snapshots, listeners, errorLog, balance);
         try
         {
             generations.Prepare(1, config, app);
@@ -115,6 +118,7 @@ internal static partial class MasterProcess
                 StatusChanged = status.Report,
                 ReopenLogs = errorLog is null ? null : () => ReopenLog(errorLog, logger),
                 Upgrade = () => upgrade!.Start(),
+                PoolChanged = balance.Update,
                 Pulse = notifier.Watchdog,
                 PulseInterval = notifier.WatchdogInterval,
             },

@@ -9,8 +9,11 @@ namespace Gunicornet.Worker;
 /// on each open connection with <c>Connection: close</c>, and lets a connection that stays idle close
 /// at the keep-alive timeout. Kestrel's stop comes after that, with nothing left to race.
 /// </summary>
-internal sealed class Drain
+internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
 {
+    /// <summary>The longest a worker over its share defers an accept, so that a stuck peer costs little.</summary>
+    private static readonly TimeSpan MaxDefer = TimeSpan.FromMilliseconds(20);
+
     private readonly CancellationTokenSource _stopAccepting = new();
     private readonly Lock _lock = new();
     private int _connections;
@@ -46,14 +49,37 @@ internal sealed class Drain
         await Task.WhenAny(idle, Task.Delay(timeout)).ConfigureAwait(false);
     }
 
-    /// <summary>Connection middleware that counts open connections.</summary>
-    public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
+    /// <summary>
+    /// Waits while this worker holds more than its fair share of the pool's connections (DESIGN §2),
+    /// so that a less busy worker accepts the next one; at most <see cref="MaxDefer"/>.
+    /// </summary>
+    public async ValueTask DeferWhileOverShareAsync(CancellationToken cancellationToken)
+    {
+        if (board is null || slot < 0)
+        {
+            return;
+        }
+
+        var deadline = DateTime.UtcNow + MaxDefer;
+        while (board.IsOverShare(slot) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A connection was accepted: counted at once, before Kestrel dispatches it, so the next accept sees it.</summary>
+    public void Accepted()
     {
         lock (_lock)
         {
             _connections++;
+            board?.SetConnections(slot, _connections);
         }
+    }
 
+    /// <summary>Connection middleware that uncounts a connection when Kestrel is done with it.</summary>
+    public ConnectionDelegate Track(ConnectionDelegate next) => async connection =>
+    {
         try
         {
             await next(connection).ConfigureAwait(false);
@@ -62,7 +88,9 @@ internal sealed class Drain
         {
             lock (_lock)
             {
-                if (--_connections == 0)
+                _connections--;
+                board?.SetConnections(slot, _connections);
+                if (_connections == 0)
                 {
                     _idle?.TrySetResult();
                 }

@@ -4,9 +4,10 @@ using Microsoft.AspNetCore.Connections;
 namespace Gunicornet.Worker;
 
 /// <summary>
-/// Wraps Kestrel's transport so that a draining worker stops accepting without closing anything:
-/// the pending accept is cancelled and the listener reports itself done. The listening socket is
-/// shared with the master and the other workers, so it must not be shut down.
+/// The worker's accept gate, around Kestrel's transport. A draining worker stops accepting without
+/// closing anything: the pending accept is cancelled and the listener reports itself done (the
+/// listening socket is shared with the master and the other workers, so it must not be shut down).
+/// A worker over its share of connections defers its next accept, so the pool stays balanced.
 /// </summary>
 internal sealed class DrainingListenerFactory(IConnectionListenerFactory inner, Drain drain)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
@@ -32,9 +33,17 @@ internal sealed class DrainingListenerFactory(IConnectionListenerFactory inner, 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain.StopAccepting);
             try
             {
+                await drain.DeferWhileOverShareAsync(linked.Token).ConfigureAwait(false);
+
                 // A connection the kernel handed over before the cancellation is returned and served;
                 // one still in the backlog stays there for another worker.
-                return await inner.AcceptAsync(linked.Token).ConfigureAwait(false);
+                var connection = await inner.AcceptAsync(linked.Token).ConfigureAwait(false);
+                if (connection is not null)
+                {
+                    drain.Accepted();
+                }
+
+                return connection;
             }
             catch (OperationCanceledException) when (drain.Draining && !cancellationToken.IsCancellationRequested)
             {

@@ -24,7 +24,7 @@ internal sealed partial class WorkerHost
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly RequestStats _stats = new();
-    private readonly Drain _drain = new();
+    private readonly Drain _drain;
     private readonly Lock _lock = new();
     private IHost? _host;
     private bool _ready;
@@ -36,6 +36,26 @@ internal sealed partial class WorkerHost
         _channel = channel;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
+        _drain = new Drain(OpenBoard(spec), spec.BalanceSlot);
+    }
+
+    /// <summary>The balance board, or null (no balancing) when it cannot be mapped.</summary>
+    private Balance.BalanceBoard? OpenBoard(WorkerSpec spec)
+    {
+        if (spec.BalanceFile is null || spec.BalanceSlot < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Balance.BalanceBoard.Open(spec.BalanceFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("Accepting without balancing: can't map {File}: {Message}", spec.BalanceFile, e.Message);
+            return null;
+        }
     }
 
     /// <summary>Loads and serves the app until told to stop; returns the worker's exit code.</summary>

@@ -44,6 +44,12 @@ internal sealed record WorkerSpec
     /// <summary>The generation the worker belongs to.</summary>
     public int Generation { get; init; } = 1;
 
+    /// <summary>The shared balance board's file, or null to accept without balancing.</summary>
+    public string? BalanceFile { get; init; }
+
+    /// <summary>This worker's slot on the balance board; -1 for none.</summary>
+    public int BalanceSlot { get; init; } = -1;
+
     /// <summary>The error log's level name.</summary>
     public string LogLevel { get; init; } = "info";
 

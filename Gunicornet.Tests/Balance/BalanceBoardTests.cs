@@ -1,0 +1,100 @@
+using Gunicornet.Balance;
+using Gunicornet.Master;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Balance;
+
+/// <summary>The shared board through which workers balance their connections.</summary>
+[TestFixture]
+public sealed class BalanceBoardTests
+{
+    private TempDirectory _temp = null!;
+    private BalanceBoard _master = null!;
+    private BalanceBoard _worker = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _temp = new TempDirectory("gunicornet-board");
+        _master = BalanceBoard.Create(_temp.File("balance"));
+        _worker = BalanceBoard.Open(_temp.File("balance"));
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _worker.Dispose();
+        _master.Dispose();
+        _temp.Dispose();
+    }
+
+    [Test]
+    public void AWorkerAboveItsFairShare_IsOverShare_OneAtOrBelowIsNot()
+    {
+        _master.SetActive(0, true);
+        _master.SetActive(1, true);
+        _worker.SetConnections(0, 33);
+        _worker.SetConnections(1, 31);
+
+        Assert.That(_worker.IsOverShare(0), Is.True, "33 of 64 is above 32");
+        Assert.That(_worker.IsOverShare(1), Is.False);
+
+        _worker.SetConnections(0, 32);
+        _worker.SetConnections(1, 32);
+        Assert.That(_worker.IsOverShare(0), Is.False, "exactly the fair share");
+    }
+
+    [Test]
+    public void ASingleWorker_IsNeverOverShare()
+    {
+        _master.SetActive(3, true);
+        _worker.SetConnections(3, 1000);
+
+        Assert.That(_worker.IsOverShare(3), Is.False);
+    }
+
+    [Test]
+    public void InactiveSlots_DoNotCount_AndAnInactiveWorkerNeverDefers()
+    {
+        _master.SetActive(0, true);
+        _master.SetActive(1, true);
+        _worker.SetConnections(0, 10);
+        _worker.SetConnections(1, 0);
+        _worker.SetConnections(2, 500);
+
+        Assert.That(_worker.IsOverShare(0), Is.True, "slot 2 is a draining worker's: 10 of 10 is above 5");
+        Assert.That(_worker.IsOverShare(2), Is.False, "a draining worker does not accept anyway");
+    }
+
+    [Test]
+    public void ABurstOfTwoOnOneWorker_IsOverShare_WhileAnotherHasNone()
+    {
+        _master.SetActive(0, true);
+        _master.SetActive(1, true);
+        _worker.SetConnections(0, 2);
+
+        Assert.That(_worker.IsOverShare(0), Is.True);
+    }
+
+    [Test]
+    public void Slots_AreDistinct_ActiveOnlyWhenReady_AndFreedWhenTheWorkerIsGone()
+    {
+        var slots = new BalanceSlots(_master, _temp.File("balance"));
+        var a = new WorkerHandle(1, 1, DateTimeOffset.UnixEpoch, _ => { }) { State = WorkerState.Ready };
+        var b = new WorkerHandle(2, 1, DateTimeOffset.UnixEpoch, _ => { });
+        var slotA = slots.SlotFor(1);
+        var slotB = slots.SlotFor(2);
+        Assert.That(slotA, Is.Not.EqualTo(slotB));
+        Assert.That(slots.SlotFor(1), Is.EqualTo(slotA), "a worker keeps its slot");
+
+        slots.Update([a, b]);
+        _worker.SetConnections(slotA, 5);
+        b.State = WorkerState.Ready;
+        slots.Update([a, b]);
+        Assert.That(_worker.IsOverShare(slotA), Is.True, "both active: 5 of 5 is above 3");
+
+        slots.Update([b]);
+        Assert.That(slots.SlotFor(3), Is.EqualTo(slotA), "a's slot is free again");
+        Assert.That(_worker.IsOverShare(slotB), Is.False);
+    }
+}

@@ -1,0 +1,97 @@
+using System.IO.MemoryMappedFiles;
+
+namespace Gunicornet.Balance;
+
+/// <summary>
+/// A page of shared memory through which workers balance keep-alive connections among themselves
+/// (DESIGN §2): on a shared socket the kernel hands connections to whichever worker happens to be
+/// waiting in accept, which was measured to leave one of two workers with 91% of them. Each worker
+/// owns one slot and writes its open connection count there; the master marks which slots belong
+/// to serving workers. A worker above its fair share defers its next accept briefly.
+/// </summary>
+/// <remarks>
+/// Layout: <see cref="Slots"/> 8-byte words of connection counts, then as many 8-byte words of
+/// "active" flags. Every word has one writer (the worker for its count, the master for the flags),
+/// and aligned 8-byte reads and writes are atomic, so no lock crosses processes.
+/// </remarks>
+internal sealed class BalanceBoard : IDisposable
+{
+    /// <summary>How many workers one board can hold.</summary>
+    public const int Slots = 1024;
+
+    private const int Size = Slots * 8 * 2;
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+
+    private BalanceBoard(MemoryMappedFile file)
+    {
+        _file = file;
+        _view = file.CreateViewAccessor(0, Size, MemoryMappedFileAccess.ReadWrite);
+    }
+
+    /// <summary>Creates the board's file (the master); it is private to the master's user.</summary>
+    public static BalanceBoard Create(string path)
+    {
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            stream.SetLength(Size);
+        }
+
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return Open(path);
+    }
+
+    /// <summary>Maps an existing board (a worker).</summary>
+    public static BalanceBoard Open(string path) =>
+        new(MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, Size, MemoryMappedFileAccess.ReadWrite));
+
+    /// <summary>Publishes a worker's open connections.</summary>
+    public void SetConnections(int slot, long count) => _view.Write(slot * 8L, count);
+
+    /// <summary>Marks a slot as a serving worker's (or not).</summary>
+    public void SetActive(int slot, bool active) => _view.Write((Slots + slot) * 8L, active ? 1L : 0L);
+
+    /// <summary>Clears a slot whose worker is gone.</summary>
+    public void Clear(int slot)
+    {
+        SetActive(slot, false);
+        SetConnections(slot, 0);
+    }
+
+    /// <summary>
+    /// True when <paramref name="slot"/> is active and holds more than its fair share of the
+    /// connections of all active slots (rounded up, plus <paramref name="slack"/>).
+    /// </summary>
+    public bool IsOverShare(int slot, long slack = 1)
+    {
+        if (_view.ReadInt64((Slots + slot) * 8L) == 0)
+        {
+            return false;
+        }
+
+        long total = 0, active = 0;
+        for (var i = 0; i < Slots; i++)
+        {
+            if (_view.ReadInt64((Slots + i) * 8L) != 0)
+            {
+                active++;
+                total += _view.ReadInt64(i * 8L);
+            }
+        }
+
+        if (active <= 1)
+        {
+            return false;
+        }
+
+        var fair = (total + active - 1) / active;
+        return _view.ReadInt64(slot * 8L) > fair + slack - 1;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _view.Dispose();
+        _file.Dispose();
+    }
+}
