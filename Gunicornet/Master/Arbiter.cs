@@ -111,6 +111,7 @@ internal sealed partial class Arbiter
             case Heartbeat h:
                 worker.Served = h.Served;
                 worker.InFlight = h.InFlight;
+                worker.OldestInFlight = TimeSpan.FromMilliseconds(h.OldestInFlightMs);
                 if (worker.ServedLimit > 0 && h.Served >= worker.ServedLimit && !worker.ToReplace && worker.State == WorkerState.Ready)
                 {
                     // Replaced before it leaves: the pool spawns a successor and retires this one

@@ -76,6 +76,9 @@ internal sealed class WorkerHandle : IWorkerObserver
     /// <summary>Requests in flight, from the last heartbeat.</summary>
     public int InFlight { get; set; }
 
+    /// <summary>How long its oldest request in flight had been running, from the last heartbeat.</summary>
+    public TimeSpan OldestInFlight { get; set; }
+
     /// <summary>Binds the handle to its started process.</summary>
     public void Attach(IWorkerProcess process) => _process = process;
 

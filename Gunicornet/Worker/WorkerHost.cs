@@ -196,7 +196,7 @@ internal sealed partial class WorkerHost
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false)
-                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, 0)))
+                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds)))
             {
             }
         }

@@ -127,14 +127,14 @@ internal static class WorkerServices
 
                     return Task.CompletedTask;
                 });
-                stats.Begin();
+                var ticket = stats.Begin();
                 try
                 {
                     await inner(context);
                 }
                 finally
                 {
-                    stats.End();
+                    stats.End(ticket);
                 }
             });
             next(app);
