@@ -62,6 +62,11 @@ public static class Storage
     {
         var (postgres, target) = Configured();
         using var guard = postgres ? null : LockFile(target + ".init-lock");
+        if (postgres)
+        {
+            CreatePostgresDatabase(target);
+        }
+
         using var db = Open();
         if (postgres)
         {
@@ -93,6 +98,31 @@ public static class Storage
             {
                 db.Database.ExecuteSqlRaw("SELECT pg_advisory_unlock(4815162342)");
             }
+        }
+    }
+
+    /// <summary>Creates the PostgreSQL database when it does not exist (another worker may be doing the same).</summary>
+    private static void CreatePostgresDatabase(string connectionString)
+    {
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var maintenance = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        using var connection = new Npgsql.NpgsqlConnection(maintenance.ConnectionString);
+        connection.Open();
+        using var exists = new Npgsql.NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", target.Database ?? "hbnb");
+        if (exists.ExecuteScalar() is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE \"{(target.Database ?? "hbnb").Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+            create.ExecuteNonQuery();
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState is "42P04" or "23505")
+        {
+            // Created meanwhile by another worker.
         }
     }
 
