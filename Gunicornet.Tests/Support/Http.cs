@@ -19,6 +19,26 @@ internal static class Http
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>Any request, with an optional body; returns status, body and the response.</summary>
+    public static async Task<(int Status, string Body, HttpResponseMessage Response)> Send(
+        HttpMethod method, Uri baseUrl, string path, CancellationToken cancellationToken, string? body = null, string contentType = "application/json", string? origin = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl, path));
+        request.Headers.ConnectionClose = true;
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, contentType);
+        }
+
+        var response = await Client.SendAsync(request, cancellationToken);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), response);
+    }
+
     /// <summary>GET over a unix domain socket.</summary>
     public static async Task<(int Status, string Body)> GetUnix(string socketPath, string path, CancellationToken cancellationToken)
     {

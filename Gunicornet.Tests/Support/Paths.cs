@@ -24,6 +24,16 @@ internal static class Paths
     /// <summary>A sample's assembly, e.g. <c>Sample("hello")</c>.</summary>
     public static string Sample(string name) => Path.Combine(Root, "samples", name, "bin", Configuration, "net10.0", name + ".dll");
 
+    /// <summary>The backends the HBNB samples are tested on: SQLite always, PostgreSQL when <c>HBNB_TEST_POSTGRES</c> names one.</summary>
+    public static IEnumerable<string> HbnbBackends()
+    {
+        yield return "sqlite";
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("HBNB_TEST_POSTGRES")))
+        {
+            yield return "postgres";
+        }
+    }
+
     /// <summary>A test app's assembly, e.g. <c>TestApp("testapp")</c>.</summary>
     public static string TestApp(string name) =>
         Path.Combine(Root, "Gunicornet.Tests", "TestApps", name, "bin", Configuration, "net10.0", name + ".dll");
