@@ -146,8 +146,14 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         new((await WaitForLine(ListeningRegex(), cancellationToken)).Groups[1].Value);
 
     /// <summary>Waits until at least <paramref name="count"/> workers reported ready.</summary>
-    public Task WaitForReady(int count, CancellationToken cancellationToken) =>
-        Wait.Until(() => ReadyWorkers.Count >= count, StartTimeout, $"{count} ready workers", cancellationToken, () => Output);
+    public async Task WaitForReady(int count, CancellationToken cancellationToken)
+    {
+        await Wait.Until(() => ReadyWorkers.Count >= count || _process.HasExited, StartTimeout, $"{count} ready workers", cancellationToken, () => Output);
+        if (ReadyWorkers.Count < count)
+        {
+            Assert.Fail($"the master exited (code {_process.ExitCode}) before {count} workers were ready. Output:\n{Output}");
+        }
+    }
 
     /// <summary>The worker PIDs alive now whose parent is this master.</summary>
     public IReadOnlyList<int> LiveWorkers() => BootedWorkers.Where(p => ProcessInfo.ParentOf(p) == Pid).ToList();

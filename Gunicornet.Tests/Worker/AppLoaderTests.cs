@@ -44,6 +44,15 @@ public sealed class AppLoaderTests
     }
 
     [Test]
+    public void AShortName_PicksTheApp_WhenAnotherTypeSharesIt()
+    {
+        // web_flask has both the app Hbnb.WebFlask.StatesList and the template Templates.StatesList.
+        var app = AppLoader.Load(new AppSpec(Paths.Sample("web_flask"), "StatesList"));
+
+        Assert.That(((WebAppType)app).Type.FullName, Is.EqualTo("Hbnb.WebFlask.StatesList"));
+    }
+
+    [Test]
     public void TheAppAndItsNuGetDependencies_LoadInTheirOwnContext_WhileIWebAppIsShared()
     {
         var app = (WebAppType)AppLoader.Load(new AppSpec(TestApp, null));

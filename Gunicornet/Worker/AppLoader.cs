@@ -39,8 +39,10 @@ internal static class AppLoader
         var apps = FindWebAppTypes(assembly, spec);
         if (spec.TypeName is { } name)
         {
+            // A short name picks among the apps first: a template or model may share an app's name.
             var type = assembly.GetType(name, throwOnError: false)
-                ?? SingleOrDefault(ExportedTypes(assembly, spec).Where(t => t.Name == name), spec, name);
+                ?? SingleOrDefault(apps.Where(t => t.Name == name), spec, name)
+                ?? ExportedTypes(assembly, spec).FirstOrDefault(t => t.Name == name);
             if (type is null)
             {
                 throw new AppLoadException($"type '{name}' not found in {spec.FileName}{Candidates(apps)}");
