@@ -30,6 +30,9 @@ public sealed class DrainTests
         server.Signal(Signal.Hup);
         await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
 
+        // The master has told the old worker to stop; wait until it has begun to drain.
+        await server.WaitForLine(new Regex($@"\[{old}\] \[DEBUG\] Draining: stopped accepting; 1 connections open"), ct);
+
         // Kestrel's own stop would have closed this idle connection at once; the drain keeps it.
         Assert.That(ProcessInfo.IsAlive(old), Is.True, "the old worker waits for its connection");
         Assert.That(await Get(connection, reader, "/pid"), Is.EqualTo((200, true, Pid(old))), "served by the old worker, with Connection: close");

@@ -16,6 +16,7 @@ public sealed partial class ApiTests
 
         var city = await Create($"/api/v1/states/{Id(state)}/cities", """{"name": "Burlington"}""", ct);
         AssertObject(city, "City");
+        Assert.That(Parse((await Get($"/api/v1/cities/{Id(city)}", ct)).Body).GetProperty("name").GetString(), Is.EqualTo("Burlington"));
         Assert.That(city.GetProperty("state_id").GetString(), Is.EqualTo(Id(state)));
         var cities = Parse((await Get($"/api/v1/states/{Id(state)}/cities", ct)).Body);
         Assert.That(cities.EnumerateArray().Select(Id), Is.EqualTo(new[] { Id(city) }));
@@ -69,6 +70,7 @@ public sealed partial class ApiTests
         AssertObject(place, "Place");
         Assert.That((place.GetProperty("number_rooms").GetInt32(), place.GetProperty("price_by_night").GetInt32(), place.GetProperty("description").GetString()), Is.EqualTo((2, 75, "<b>Hay</b>")));
         Assert.That(Parse((await Get(path, ct)).Body).EnumerateArray().Select(Id), Is.EqualTo(new[] { Id(place) }));
+        Assert.That(Parse((await Get($"/api/v1/places/{Id(place)}", ct)).Body).GetProperty("name").GetString(), Is.EqualTo("Barn"));
 
         var updated = Parse((await Send(HttpMethod.Put, $"/api/v1/places/{Id(place)}", ct, """{"max_guest": 4, "user_id": "x", "city_id": "y"}""")).Body);
         Assert.That((updated.GetProperty("max_guest").GetInt32(), updated.GetProperty("user_id").GetString(), updated.GetProperty("city_id").GetString()), Is.EqualTo((4, Id(user), Id(city))));

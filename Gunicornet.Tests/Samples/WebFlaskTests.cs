@@ -18,6 +18,7 @@ public sealed partial class WebFlaskTests
     public async Task StopAsync() => await _hbnb.DisposeAsync();
 
     [TestCase("/", "Hello HBNB!")]
+    [TestCase("/airbnb-onepage/", "Hello HBNB!")]
     [TestCase("/c/is_fun", "C is fun")]
     [TestCase("/c/cool/", "C cool")]
     [TestCase("/python", "Python is cool")]

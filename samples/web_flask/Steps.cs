@@ -9,7 +9,7 @@ using Microsoft.Extensions.FileProviders;
 
 namespace Hbnb.WebFlask;
 
-/// <summary>Step 0 (0-hello_route): <c>/</c> says <c>Hello HBNB!</c>. Each later step keeps every route before it.</summary>
+/// <summary>Step 0 (0-hello_route): <c>/</c> and <c>/airbnb-onepage/</c> say <c>Hello HBNB!</c>. Each later step keeps every route before it.</summary>
 public class HelloRoute : IWebApp
 {
     /// <inheritdoc />
@@ -21,7 +21,13 @@ public class HelloRoute : IWebApp
     public void Configure(WebApplication app) => Map(app);
 
     /// <summary>Adds this step's routes (and, through base calls, every earlier step's).</summary>
-    protected virtual void Map(WebApplication app) => app.MapGet("/", () => Pages.Text("Hello HBNB!"));
+    protected virtual void Map(WebApplication app)
+    {
+        app.MapGet("/", () => Pages.Text("Hello HBNB!"));
+
+        // The deployment's nginx passes /airbnb-onepage/ on unchanged to this app.
+        app.MapGet("/airbnb-onepage", () => Pages.Text("Hello HBNB!"));
+    }
 }
 
 /// <summary>Step 1: <c>/hbnb</c> says <c>HBNB</c>.</summary>
