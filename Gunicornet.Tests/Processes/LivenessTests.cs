@@ -52,9 +52,10 @@ public sealed class LivenessTests
         Assert.That(load.Failed, Is.Zero, load.ToString());
         var successor = server.BootedWorkers[1];
         var lines = server.Output.Split('\n').ToList();
+        // Both lines come from the master's one log queue, so their order is the order of events.
         var successorReady = lines.FindIndex(l => l.Contains($"Worker {successor} ready after"));
-        var firstLeaves = lines.FindIndex(l => l.Contains($"Worker exiting (pid: {first})"));
-        Assert.That(successorReady, Is.GreaterThanOrEqualTo(0).And.LessThan(firstLeaves), "the successor was ready before the first worker left:\n" + server.Output);
+        var firstRetired = lines.FindIndex(l => l.Contains($"Retiring worker (pid:{first},"));
+        Assert.That(successorReady, Is.GreaterThanOrEqualTo(0).And.LessThan(firstRetired), "the successor was ready before the first worker was retired:\n" + server.Output);
     }
 
     [Test]

@@ -56,6 +56,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = 116, Level = LogLevel.Error, Message = "Workers keep dying soon after boot ({Count} in a row); next spawn in {Seconds:F0}s")]
     private partial void LogCrashLoop(int count, double seconds);
 
+    [LoggerMessage(EventId = 117, Level = LogLevel.Debug, Message = "Retiring worker (pid:{Pid}, generation {Generation})")]
+    private partial void LogRetiring(int pid, int generation);
+
     [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Reloading: spawning generation {Generation} ({Workers} workers)")]
     private partial void LogReloading(int generation, int workers);
 

@@ -99,6 +99,7 @@ internal sealed partial class Arbiter
 
     private void Retire(WorkerHandle worker, Signal signal)
     {
+        LogRetiring(worker.Pid, worker.Generation);
         worker.State = WorkerState.Stopping;
         worker.StopRequestedAt ??= _time.GetUtcNow();
         TrySignal(worker, signal);
