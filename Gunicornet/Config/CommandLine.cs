@@ -114,6 +114,8 @@ internal sealed class CommandLine
             MaxRequests = Value(result, Settings.MaxRequests, errors),
             MaxRequestsJitter = Value(result, Settings.MaxRequestsJitter, errors),
             ErrorLog = Value(result, Settings.ErrorLog, errors),
+            AccessLog = Value(result, Settings.AccessLog, errors),
+            AccessLogFormat = Value(result, Settings.AccessLogFormat, errors),
             LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
         };
     }

@@ -44,6 +44,12 @@ internal sealed record ServerConfig
     /// <summary>The error log file, or "-" for stderr. Defaults to "-".</summary>
     public string ErrorLog { get; init; } = "-";
 
+    /// <summary>The access log file, "-" for stdout, or null when off. Defaults to null.</summary>
+    public string? AccessLog { get; init; }
+
+    /// <summary>The access log line's format. Defaults to gunicorn's.</summary>
+    public string AccessLogFormat { get; init; } = Logging.AccessLogFormat.Default;
+
     /// <summary>How long a stopping worker may finish its requests. Defaults to 30 seconds.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

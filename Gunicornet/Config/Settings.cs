@@ -125,6 +125,37 @@ internal static class Settings
         _ => "-",
         metaVar: "FILE");
 
+    /// <summary><c>--access-logfile</c>.</summary>
+    public static readonly Setting<string?> AccessLog = new(
+        "accesslog",
+        "Logging",
+        ["--access-logfile"],
+        "The access log file; '-' is stdout. Off when not set, as in gunicorn. USR1 reopens it. Defaults to none.",
+        _ => null,
+        metaVar: "FILE");
+
+    /// <summary><c>--access-logformat</c>.</summary>
+    public static readonly Setting<string> AccessLogFormat = new(
+        "access_log_format",
+        "Logging",
+        ["--access-logformat"],
+        "The access log line, with gunicorn's atoms (h l u t r m U q H s B b f a T M D L p, {header}i, {header}o, {variable}e). "
+            + "Defaults to '" + Logging.AccessLogFormat.Default + "'.",
+        _ => Logging.AccessLogFormat.Default,
+        validate: f =>
+        {
+            try
+            {
+                Logging.AccessLogFormat.Parse(f);
+                return null;
+            }
+            catch (FormatException e)
+            {
+                return e.Message;
+            }
+        },
+        metaVar: "STRING");
+
     /// <summary><c>--chdir</c>.</summary>
     public static readonly Setting<string?> Chdir = new(
         "chdir",
@@ -158,6 +189,6 @@ internal static class Settings
     public static readonly IReadOnlyList<Setting> All =
     [
         Config, Bind, Backlog, Workers, Timeout, GracefulTimeout, BootTimeout, KeepAlive, MaxRequests, MaxRequestsJitter,
-        Chdir, PidFile, ErrorLog, LogLevel,
+        Chdir, PidFile, ErrorLog, LogLevel, AccessLog, AccessLogFormat,
     ];
 }

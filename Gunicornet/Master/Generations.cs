@@ -26,6 +26,8 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             KeepAliveSeconds = config.KeepAlive.TotalSeconds,
             LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
             ErrorLog = errorLog,
+            AccessLog = config.AccessLog is null or "-" ? config.AccessLog : Path.GetFullPath(config.AccessLog),
+            AccessLogFormat = config.AccessLogFormat,
             Generation = generation,
             BalanceFile = balance.Path,
         };

@@ -86,6 +86,19 @@ internal sealed partial class WorkerHost
 
     private void ReopenLog()
     {
+        try
+        {
+            if (_accessLog is not null)
+            {
+                _accessLog.Reopen();
+                _logger.LogDebug("Reopened access log");
+            }
+        }
+        catch (IOException e)
+        {
+            _logger.LogError("{Message}; access logging goes on to the old file", e.Message);
+        }
+
         if (_spec.ErrorLog is not { } path)
         {
             return;

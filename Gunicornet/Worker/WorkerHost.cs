@@ -25,6 +25,7 @@ internal sealed partial class WorkerHost
     private readonly ILogger _logger;
     private readonly RequestStats _stats = new();
     private readonly Drain _drain;
+    private readonly AccessLogger? _accessLog;
     private readonly Lock _lock = new();
     private IHost? _host;
     private bool _ready;
@@ -37,6 +38,9 @@ internal sealed partial class WorkerHost
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
         _drain = new Drain(OpenBoard(spec), spec.BalanceSlot);
+        _accessLog = spec.AccessLog is { } target
+            ? new AccessLogger(Logging.AccessLogFormat.Parse(spec.AccessLogFormat), Logging.AccessLogWriter.Open(target, message => _logger.LogError("{Message}", message)))
+            : null;
     }
 
     /// <summary>The balance board, or null (no balancing) when it cannot be mapped.</summary>
@@ -91,6 +95,8 @@ internal sealed partial class WorkerHost
             LogExiting(Environment.ProcessId);
         }
 
+        // Writes out the lines still queued.
+        _accessLog?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return exitCode;
     }
 
@@ -162,7 +168,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

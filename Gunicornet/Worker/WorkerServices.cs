@@ -25,7 +25,7 @@ internal static class WorkerServices
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, ILogger log)
     {
         services.PostConfigure<KestrelServerOptions>(options =>
         {
@@ -46,7 +46,7 @@ internal static class WorkerServices
         services.AddSingleton<IHostLifetime, WorkerLifetime>();
 
         services.AddSingleton(stats);
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, closeEveryConnection: spec.KeepAliveSeconds <= 0));
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, closeEveryConnection: spec.KeepAliveSeconds <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -112,7 +112,7 @@ internal static class WorkerServices
             ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -128,6 +128,9 @@ internal static class WorkerServices
                     return Task.CompletedTask;
                 });
                 var ticket = stats.Begin();
+                var start = accessLog is null ? default : DateTimeOffset.Now;
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var body = accessLog?.Begin(context);
                 try
                 {
                     await inner(context);
@@ -135,6 +138,7 @@ internal static class WorkerServices
                 finally
                 {
                     stats.End(ticket);
+                    accessLog?.Log(context, start, started, body);
                 }
             });
             next(app);

@@ -41,6 +41,12 @@ internal sealed record WorkerSpec
     /// <summary>The error log file the worker reopens on USR1, or null for stderr.</summary>
     public string? ErrorLog { get; init; }
 
+    /// <summary>The access log: a file, "-" for stdout, or null when off.</summary>
+    public string? AccessLog { get; init; }
+
+    /// <summary>The access log line's format.</summary>
+    public string AccessLogFormat { get; init; } = Logging.AccessLogFormat.Default;
+
     /// <summary>The generation the worker belongs to.</summary>
     public int Generation { get; init; } = 1;
 

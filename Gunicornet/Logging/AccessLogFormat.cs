@@ -1,0 +1,139 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Gunicornet.Logging;
+
+/// <summary>What one access log line is made of: the request, the response and the timing.</summary>
+internal sealed record AccessEntry(
+    string RemoteAddress,
+    string Method,
+    string Path,
+    string Query,
+    string Protocol,
+    int Status,
+    long? ResponseLength,
+    DateTimeOffset Start,
+    TimeSpan Duration,
+    Func<string, string?> RequestHeader,
+    Func<string, string?> ResponseHeader);
+
+/// <summary>
+/// gunicorn's <c>access_log_format</c>, compiled once: <c>%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s
+/// "%(f)s" "%(a)s"</c> by default, with every atom gunicorn knows (h l u t r m U q H s B b f a T M D L
+/// p, {header}i, {header}o, {variable}e).
+/// </summary>
+internal sealed partial class AccessLogFormat
+{
+    /// <summary>gunicorn's default format.</summary>
+    public const string Default = "%(h)s %(l)s %(u)s %(t)s \"%(r)s\" %(s)s %(b)s \"%(f)s\" \"%(a)s\"";
+
+    private static readonly string Pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+    private readonly List<Func<AccessEntry, string>> _parts = [];
+
+    private AccessLogFormat(string format)
+    {
+        NeedsLength = AtomRegex().Matches(format).Any(m => m.Groups[1].Value is "b" or "B");
+        var at = 0;
+        foreach (Match atom in AtomRegex().Matches(format))
+        {
+            var literal = format[at..atom.Index];
+            if (literal.Length > 0)
+            {
+                _parts.Add(_ => literal);
+            }
+
+            _parts.Add(Compile(atom.Groups[1].Value));
+            at = atom.Index + atom.Length;
+        }
+
+        var tail = format[at..];
+        if (tail.Length > 0)
+        {
+            _parts.Add(_ => tail);
+        }
+    }
+
+    /// <summary>True when the format shows the response length, which then has to be counted.</summary>
+    public bool NeedsLength { get; }
+
+    /// <summary>Compiles <paramref name="format"/>; throws <see cref="FormatException"/> naming an unknown atom.</summary>
+    public static AccessLogFormat Parse(string format) => new(format);
+
+    /// <summary>The line for one request, without its newline.</summary>
+    public string Format(AccessEntry entry)
+    {
+        var line = new StringBuilder(256);
+        foreach (var part in _parts)
+        {
+            line.Append(part(entry));
+        }
+
+        return line.ToString();
+    }
+
+    private static Func<AccessEntry, string> Compile(string atom)
+    {
+        if (atom.Length > 3 && atom[0] == '{' && atom[^2] == '}')
+        {
+            var name = atom[1..^2];
+            return atom[^1] switch
+            {
+                'i' => e => e.RequestHeader(name) ?? "-",
+                'o' => e => e.ResponseHeader(name) ?? "-",
+                'e' => _ => Environment.GetEnvironmentVariable(name) ?? "-",
+                _ => throw new FormatException($"unknown access log atom '%({atom})s'"),
+            };
+        }
+
+        return atom switch
+        {
+            "h" => e => e.RemoteAddress,
+            "l" => _ => "-",
+            "u" => e => User(e.RequestHeader("Authorization")),
+            "t" => e => "[" + e.Start.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture) + Offset(e.Start.Offset) + "]",
+            "r" => e => $"{e.Method} {e.Path}{(e.Query.Length > 0 ? "?" + e.Query : "")} {e.Protocol}",
+            "m" => e => e.Method,
+            "U" => e => e.Path,
+            "q" => e => e.Query,
+            "H" => e => e.Protocol,
+            "s" => e => e.Status.ToString(CultureInfo.InvariantCulture),
+            "B" => e => (e.ResponseLength ?? 0).ToString(CultureInfo.InvariantCulture),
+            "b" => e => e.ResponseLength is { } n ? n.ToString(CultureInfo.InvariantCulture) : "-",
+            "f" => e => e.RequestHeader("Referer") ?? "-",
+            "a" => e => e.RequestHeader("User-Agent") ?? "-",
+            "T" => e => ((long)e.Duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
+            "M" => e => ((long)e.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "D" => e => ((long)(e.Duration.Ticks / 10)).ToString(CultureInfo.InvariantCulture),
+            "L" => e => e.Duration.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture),
+            "p" => _ => "<" + Pid + ">",
+            _ => throw new FormatException($"unknown access log atom '%({atom})s'"),
+        };
+    }
+
+    /// <summary>The user of HTTP Basic authentication, as gunicorn shows it; '-' without one.</summary>
+    private static string User(string? authorization)
+    {
+        if (authorization is null || !authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return "-";
+        }
+
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[6..].Trim()));
+            var colon = decoded.IndexOf(':');
+            return colon > 0 ? decoded[..colon] : "-";
+        }
+        catch (FormatException)
+        {
+            return "-";
+        }
+    }
+
+    private static string Offset(TimeSpan offset) =>
+        (offset < TimeSpan.Zero ? "-" : "+") + Math.Abs(offset.Hours).ToString("00", CultureInfo.InvariantCulture) + Math.Abs(offset.Minutes).ToString("00", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"%\(([^)]+)\)s")]
+    private static partial Regex AtomRegex();
+}
