@@ -128,7 +128,7 @@ internal static class WorkerServices
                     return Task.CompletedTask;
                 });
                 var ticket = stats.Begin();
-                var start = accessLog is null ? default : DateTimeOffset.Now;
+                var start = accessLog is null ? default : DateTimeOffset.UtcNow;
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var body = accessLog?.Begin(context);
                 try
