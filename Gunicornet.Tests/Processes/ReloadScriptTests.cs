@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>scripts/reload-gunicornet: HUP, then proof that the master stayed and every worker was replaced.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(90_000)]
+public sealed class ReloadScriptTests
+{
+    private static readonly string Script = Path.Combine(Paths.Root, "scripts", "reload-gunicornet");
+
+    [Test]
+    public async Task AGoodReload_KeepsTheMaster_AndReplacesEveryWorker(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-reload-script");
+        var pidFile = temp.File("master.pid");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 3, ct, "--pid", pidFile);
+        await using var _ = server;
+        var before = server.LiveWorkers();
+
+        var (code, output) = await Run(ct, "--pidfile", pidFile);
+
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.StartWith($"reloaded: master {server.Pid} kept; workers {string.Join(' ', before.Order())} -> "));
+        Assert.That(server.HasExited, Is.False);
+        Assert.That(server.LiveWorkers().Intersect(before), Is.Empty);
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task AReloadOfCodeThatCannotBoot_IsReportedAsAFailure_WhileTheOldWorkersServe(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-reload-script");
+        var pidFile = temp.File("master.pid");
+        var app = temp.File("app.dll");
+        File.Copy(Paths.Sample("hello"), app);
+        var (server, url) = await ServerProcess.StartReady(app, workers: 2, ct, "--pid", pidFile);
+        await using var _ = server;
+        var before = server.LiveWorkers();
+        File.WriteAllText(app, "not an assembly");
+
+        var (code, output) = await Run(ct, "--pidfile", pidFile, "--timeout", "5");
+
+        Assert.That(code, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain("workers not replaced within 5s"));
+        Assert.That(server.LiveWorkers(), Is.EquivalentTo(before));
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200), "the old generation still serves");
+    }
+
+    [Test]
+    public async Task NoMaster_IsAnError(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-reload-script");
+        var pidFile = temp.File("master.pid");
+        File.WriteAllText(pidFile, "999999999\n");
+
+        Assert.That(await Run(ct, "--pidfile", pidFile), Is.EqualTo((1, "reload-gunicornet: no running master (pid '999999999')")));
+        Assert.That(await Run(ct, "--pidfile", temp.File("missing.pid")), Is.EqualTo((1, $"reload-gunicornet: no pidfile at {temp.File("missing.pid")}")));
+        Assert.That((await Run(ct)).Code, Is.EqualTo(2));
+    }
+
+    private static async Task<(int Code, string Output)> Run(CancellationToken ct, params string[] args)
+    {
+        var start = new ProcessStartInfo(Script) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+    }
+}
