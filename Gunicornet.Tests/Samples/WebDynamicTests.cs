@@ -39,6 +39,17 @@ public sealed class WebDynamicTests
     }
 
     [Test]
+    public async Task TheHbnbPage_EndsWithTheFooterAndTheClosingHtmlTag(CancellationToken ct)
+    {
+        // As the original deployment checks it: curl -s 127.0.0.1:5003/2-hbnb | tail -5
+        var lastLines = (await Http.Get(_hbnb.Url, "/2-hbnb", ct)).Body.TrimEnd().Split('\n').TakeLast(5);
+        var tail = string.Join("\n", lastLines);
+
+        Assert.That(tail, Does.Contain("<p>Holberton School</p>"));
+        Assert.That(tail, Does.EndWith("</html>"));
+    }
+
+    [Test]
     public async Task AssetUrls_CarryACacheBustingQuery_NewOnEveryRender_AndAreServed(CancellationToken ct)
     {
         var first = (await Http.Get(_hbnb.Url, "/4-hbnb", ct)).Body;

@@ -118,6 +118,6 @@ public sealed partial class WebFlaskTests
         Assert.That(Regex.Matches(body, "<article>").Count, Is.EqualTo(10));
         Assert.That(body, Does.Contain("<h2>Sunny loft</h2>").And.Contain("$180").And.Contain("2 Guests").And.Contain("1 Bedroom<").And.Contain("Maya Tran"));
         Assert.That(body, Does.Contain("Walk to the <b>ferry building</b>"), "the description's HTML is kept");
-        Assert.That(body.TrimEnd(), Does.EndWith("</HTML>"));
+        Assert.That(body.TrimEnd(), Does.EndWith("</html>"));
     }
 }
