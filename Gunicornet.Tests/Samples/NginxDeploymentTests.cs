@@ -18,6 +18,7 @@ public sealed class NginxDeploymentTests
     private TempDirectory _temp = null!;
     private Process? _nginx;
     private HttpClient _client = null!;
+    private string _socket = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -28,7 +29,7 @@ public sealed class NginxDeploymentTests
         foreach (var (sample, type) in new[] { ("web_flask", ":HelloRoute"), ("web_flask", ":NumberOddOrEven"), ("api", ""), ("web_dynamic", "") })
         {
             var server = ServerProcess.Start(
-                ["-b", "127.0.0.1:0", "-w", "2", "--log-level", "debug", Paths.Sample(sample) + type],
+                ["-b", "127.0.0.1:0", "-w", "2", "--log-level", "debug", "--pid", _temp.File($"{sample}{type}.pid"), Paths.Sample(sample) + type],
                 new Dictionary<string, string?> { ["HBNB_DATABASE"] = database });
             _apps.Add(server);
             ports.Add((await server.WaitForListening(CancellationToken.None)).Port);
@@ -36,7 +37,7 @@ public sealed class NginxDeploymentTests
         }
 
         // nginx listens on a unix socket of the test's own: no port to guess.
-        var socket = _temp.File("nginx.sock");
+        var socket = _socket = _temp.File("nginx.sock");
         File.WriteAllText(_temp.File("site.conf"), Render(File.ReadAllText(Path.Combine(Paths.Root, "scripts", "nginx", "hbnb.conf")), socket, ports));
         File.WriteAllText(_temp.File("nginx.conf"), $$"""
             user root;
@@ -131,6 +132,28 @@ public sealed class NginxDeploymentTests
         Assert.That(css.Headers.Server.ToString(), Does.StartWith("nginx"), "served by nginx itself");
 
         Assert.That(await _client.GetStringAsync("/100-hbnb", ct), Does.Contain("data-step=\"100\""));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task TheReloadScript_RunRepeatedlyUnderLoadThroughNginx_LosesNoRequest(CancellationToken ct)
+    {
+        var script = Path.Combine(Paths.Root, "scripts", "reload-gunicornet");
+        var load = KeepAliveLoad.StartUnix(_socket, connections: 8, path: "/");
+        await Wait.Until(() => load.Succeeded > 100, TimeSpan.FromSeconds(30), "the load to run", ct, load.ToString);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var start = new ProcessStartInfo(script, ["--pidfile", _temp.File("web_dynamic.pid")]) { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var reload = Process.Start(start)!;
+            var output = await reload.StandardOutput.ReadToEndAsync(ct) + await reload.StandardError.ReadToEndAsync(ct);
+            await reload.WaitForExitAsync(ct);
+            Assert.That(reload.ExitCode, Is.EqualTo(0), output);
+        }
+
+        await load.StopAsync();
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(load.Succeeded, Is.GreaterThan(100));
     }
 
     /// <summary>The kit's file with the test's socket, ports and paths in place of the deployment's.</summary>

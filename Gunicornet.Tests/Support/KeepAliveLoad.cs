@@ -20,9 +20,9 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     private long _failed;
     private long _reconnects;
 
-    private KeepAliveLoad(int port, int connections, string path)
+    private KeepAliveLoad(EndPoint endPoint, int connections, string path)
     {
-        _clients = Enumerable.Range(0, connections).Select(_ => Task.Run(() => RunAsync(port, path))).ToArray();
+        _clients = Enumerable.Range(0, connections).Select(_ => Task.Run(() => RunAsync(endPoint, path))).ToArray();
     }
 
     /// <summary>Requests answered with a complete 2xx response.</summary>
@@ -41,7 +41,12 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     public ConcurrentQueue<string> Failures { get; } = new();
 
     /// <summary>Starts <paramref name="connections"/> clients of 127.0.0.1:<paramref name="port"/>.</summary>
-    public static KeepAliveLoad Start(int port, int connections, string path = "/") => new(port, connections, path);
+    public static KeepAliveLoad Start(int port, int connections, string path = "/") =>
+        new(new IPEndPoint(IPAddress.Loopback, port), connections, path);
+
+    /// <summary>Starts <paramref name="connections"/> clients of a unix socket.</summary>
+    public static KeepAliveLoad StartUnix(string socketPath, int connections, string path = "/") =>
+        new(new UnixDomainSocketEndPoint(socketPath), connections, path);
 
     /// <summary>Stops the clients after their current request.</summary>
     public async Task StopAsync()
@@ -63,15 +68,17 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     public override string ToString() =>
         $"{Succeeded} succeeded, {Failed} failed, {Reconnects} reconnects; first failures: {string.Join(" | ", Failures.Take(5))}";
 
-    private async Task RunAsync(int port, string path)
+    private async Task RunAsync(EndPoint endPoint, string path)
     {
-        var request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+        var request = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: load.test\r\n\r\n");
         while (!_stop.IsCancellationRequested)
         {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            using var socket = endPoint is IPEndPoint
+                ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }
+                : new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+                await socket.ConnectAsync(endPoint);
             }
             catch (SocketException e)
             {
