@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gunicornet.Tests.Support;
 
 namespace Gunicornet.Tests.Processes;
@@ -55,16 +54,7 @@ public sealed class LaunchModeTests
 
     private static async Task Run(CancellationToken ct, string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        Assert.That(process.ExitCode, Is.EqualTo(0), $"{file} {string.Join(" ", args)}\n{await stdout}\n{await stderr}");
+        var (code, output) = await Command.Run(ct, file, args);
+        Assert.That(code, Is.EqualTo(0), $"{file} {string.Join(" ", args)}\n{output}");
     }
 }

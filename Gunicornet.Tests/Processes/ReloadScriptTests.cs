@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gunicornet.Tests.Support;
 
 namespace Gunicornet.Tests.Processes;
@@ -20,7 +19,7 @@ public sealed class ReloadScriptTests
         await using var _ = server;
         var before = server.LiveWorkers();
 
-        var (code, output) = await Run(ct, "--pidfile", pidFile);
+        var (code, output) = await Command.Run(ct, Script, "--pidfile", pidFile);
 
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.StartWith($"reloaded: master {server.Pid} kept; workers {string.Join(' ', before.Order())} -> "));
@@ -41,7 +40,7 @@ public sealed class ReloadScriptTests
         var before = server.LiveWorkers();
         File.WriteAllText(app, "not an assembly");
 
-        var (code, output) = await Run(ct, "--pidfile", pidFile, "--timeout", "5");
+        var (code, output) = await Command.Run(ct, Script, "--pidfile", pidFile, "--timeout", "5");
 
         Assert.That(code, Is.EqualTo(1), output);
         Assert.That(output, Does.Contain("workers not replaced within 5s"));
@@ -56,23 +55,8 @@ public sealed class ReloadScriptTests
         var pidFile = temp.File("master.pid");
         File.WriteAllText(pidFile, "999999999\n");
 
-        Assert.That(await Run(ct, "--pidfile", pidFile), Is.EqualTo((1, "reload-gunicornet: no running master (pid '999999999')")));
-        Assert.That(await Run(ct, "--pidfile", temp.File("missing.pid")), Is.EqualTo((1, $"reload-gunicornet: no pidfile at {temp.File("missing.pid")}")));
-        Assert.That((await Run(ct)).Code, Is.EqualTo(2));
-    }
-
-    private static async Task<(int Code, string Output)> Run(CancellationToken ct, params string[] args)
-    {
-        var start = new ProcessStartInfo(Script) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+        Assert.That(await Command.Run(ct, Script, "--pidfile", pidFile), Is.EqualTo((1, "reload-gunicornet: no running master (pid '999999999')")));
+        Assert.That(await Command.Run(ct, Script, "--pidfile", temp.File("missing.pid")), Is.EqualTo((1, $"reload-gunicornet: no pidfile at {temp.File("missing.pid")}")));
+        Assert.That((await Command.Run(ct, Script)).Code, Is.EqualTo(2));
     }
 }

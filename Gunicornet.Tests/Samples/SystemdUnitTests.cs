@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gunicornet.Tests.Support;
 
 namespace Gunicornet.Tests.Samples;
@@ -22,7 +21,7 @@ public sealed class SystemdUnitTests
             File.WriteAllText(temp.File(unit), File.ReadAllText(Path.Combine(Kit, unit)).Replace("/usr/local/bin/gunicornet", Paths.Server, StringComparison.Ordinal));
         }
 
-        var (code, output) = await Run(ct, "systemd-analyze", "verify", temp.File("gunicornet-hbnb.service"), temp.File("gunicornet-hbnb.socket"));
+        var (code, output) = await Command.Run(ct, "systemd-analyze", "verify", temp.File("gunicornet-hbnb.service"), temp.File("gunicornet-hbnb.socket"));
 
         Assert.That(code, Is.EqualTo(0), output);
         Assert.That(output, Does.Not.Contain("gunicornet-hbnb"), "no warning about the units: " + output);
@@ -38,20 +37,5 @@ public sealed class SystemdUnitTests
         Assert.That(service, Does.Contain("--error-logfile /tmp/airbnb-error.log").And.Contain("--access-logfile /tmp/airbnb-access.log"));
         Assert.That(service, Does.Contain("ExecReload=/bin/kill -HUP $MAINPID"));
         Assert.That(service, Does.Contain("Restart=on-failure").And.Contain("WantedBy=multi-user.target"));
-    }
-
-    private static async Task<(int Code, string Output)> Run(CancellationToken ct, string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        return (process.ExitCode, (await stdout + await stderr).Trim());
     }
 }

@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Gunicornet.Tests.Support;
+
+/// <summary>Runs a command to its end and keeps what it printed.</summary>
+internal static class Command
+{
+    /// <summary>Runs <paramref name="file"/> with <paramref name="args"/>; returns its exit code and its stdout and stderr together.</summary>
+    public static async Task<(int Code, string Output)> Run(CancellationToken ct, string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+    }
+}
