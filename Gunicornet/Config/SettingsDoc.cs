@@ -1,0 +1,40 @@
+using System.Text;
+
+namespace Gunicornet.Config;
+
+/// <summary>Writes <c>docs/settings.md</c> from the settings table (a test fails when the file is stale).</summary>
+internal static class SettingsDoc
+{
+    /// <summary>The whole reference, in Markdown.</summary>
+    public static string Generate()
+    {
+        var doc = new StringBuilder();
+        doc.AppendLine("# Settings");
+        doc.AppendLine();
+        doc.AppendLine("Generated from Gunicornet's settings table (`Gunicornet/Config/Settings.cs`); do not edit by hand.");
+        doc.AppendLine("Each setting can be given on the command line, or by its name in a JSON config file (`-c`).");
+        doc.AppendLine("Precedence: default < environment (`PORT`, `WEB_CONCURRENCY`) < config file < command line.");
+        foreach (var section in Settings.All.GroupBy(s => s.Section))
+        {
+            doc.AppendLine();
+            doc.AppendLine($"## {section.Key}");
+            foreach (var setting in section)
+            {
+                doc.AppendLine();
+                doc.AppendLine($"### `{setting.Name}`");
+                doc.AppendLine();
+                doc.AppendLine($"Command line: {string.Join(", ", setting.Flags.Select(f => $"`{f}`"))}");
+                doc.AppendLine();
+                doc.AppendLine(setting.Help);
+            }
+        }
+
+        doc.AppendLine();
+        doc.AppendLine("## gunicorn settings with no equivalent");
+        doc.AppendLine();
+        doc.AppendLine("- `preload_app`: a running .NET runtime cannot fork, so workers are spawned and each loads the app itself.");
+        doc.AppendLine("- `worker_class`, `threads`, `worker_tmp_dir`: every worker is Kestrel, with the .NET thread pool; liveness comes through a pipe, not a temp file.");
+        doc.AppendLine("- `pythonpath`, `paste`, `wsgi_app`, `raw_env` for Python: the app is a .NET assembly named by `APP`.");
+        return doc.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+}
