@@ -118,15 +118,13 @@ internal static class WorkerServices
         {
             app.Use(async (HttpContext context, RequestDelegate inner) =>
             {
-                context.Response.OnStarting(() =>
+                // Decided when the request starts, at no cost per request otherwise: once the drain
+                // has begun, every request answered closes its connection after the response.
+                if (closeEveryConnection || drain.Draining)
                 {
-                    if (closeEveryConnection || drain.Draining)
-                    {
-                        context.Response.Headers.Connection = "close";
-                    }
+                    context.Response.Headers.Connection = "close";
+                }
 
-                    return Task.CompletedTask;
-                });
                 var ticket = stats.Begin();
                 var start = accessLog is null ? default : DateTimeOffset.UtcNow;
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
