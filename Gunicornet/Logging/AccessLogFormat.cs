@@ -128,7 +128,7 @@ internal sealed partial class AccessLogFormat
             return last.Text;
         }
 
-        var text = "[" + local.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture) + Offset(local.Offset) + "]";
+        var text = "[" + local.ToString("dd/MMM/yyyy:HH:mm:ss ", CultureInfo.InvariantCulture) + GunicornFormatter.UtcOffset(local.Offset) + "]";
         Volatile.Write(ref _lastTimestamp, new Stamp(second, local.Offset, text));
         return text;
     }
@@ -154,9 +154,6 @@ internal sealed partial class AccessLogFormat
             return "-";
         }
     }
-
-    private static string Offset(TimeSpan offset) =>
-        (offset < TimeSpan.Zero ? "-" : "+") + Math.Abs(offset.Hours).ToString("00", CultureInfo.InvariantCulture) + Math.Abs(offset.Minutes).ToString("00", CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"%\(([^)]+)\)s")]
     private static partial Regex AtomRegex();

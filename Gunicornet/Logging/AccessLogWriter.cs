@@ -30,7 +30,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     {
         _path = path;
         _reportFailure = reportFailure;
-        _fd = path is null ? 1 : Open(path);
+        _fd = path is null ? 1 : LogFile.OpenAppend(path, "access log");
         _thread = new Thread(Run) { IsBackground = true, Name = "access-log" };
         _thread.Start();
     }
@@ -60,7 +60,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             return;
         }
 
-        var old = Interlocked.Exchange(ref _fd, Open(_path));
+        var old = Interlocked.Exchange(ref _fd, LogFile.OpenAppend(_path, "access log"));
         Syscall.close(old);
     }
 
@@ -75,15 +75,6 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private static int Open(string path)
-    {
-        var fd = Syscall.open(
-            path,
-            OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
-            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
-        return fd >= 0 ? fd : throw new IOException($"Can't open access log '{path}': {Stdlib.GetLastError()}");
     }
 
     private void Run()

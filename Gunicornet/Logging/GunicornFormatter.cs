@@ -44,13 +44,16 @@ internal sealed class GunicornFormatter : ConsoleFormatter
     /// <summary>Formats one entry, ending with a newline.</summary>
     internal static string Format(DateTimeOffset now, string pid, LogLevel level, string message, Exception? exception)
     {
-        var offset = now.Offset;
-        var sign = offset < TimeSpan.Zero ? '-' : '+';
-        var stamp = now.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
-            + $" {sign}{Math.Abs(offset.Hours):00}{Math.Abs(offset.Minutes):00}";
+        var stamp = now.ToString("yyyy-MM-dd HH:mm:ss ", CultureInfo.InvariantCulture) + UtcOffset(now.Offset);
         var line = $"[{stamp}] [{pid}] [{LevelName(level)}] {message}{Environment.NewLine}";
         return exception is null ? line : line + exception + Environment.NewLine;
     }
+
+    /// <summary>An offset as strftime's <c>%z</c> writes it (<c>+0200</c>), for the error and access logs.</summary>
+    internal static string UtcOffset(TimeSpan offset) =>
+        (offset < TimeSpan.Zero ? "-" : "+")
+        + Math.Abs(offset.Hours).ToString("00", CultureInfo.InvariantCulture)
+        + Math.Abs(offset.Minutes).ToString("00", CultureInfo.InvariantCulture);
 
     /// <summary>gunicorn's level names.</summary>
     internal static string LevelName(LogLevel level) => level switch

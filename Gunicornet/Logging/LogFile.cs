@@ -15,16 +15,7 @@ internal static class LogFile
     /// <exception cref="IOException">The file cannot be opened; the message says where and why.</exception>
     public static void RedirectStderr(string path)
     {
-        // O_APPEND: each line is one write(2) at the end of the file, so lines of several processes
-        // never overwrite or split each other.
-        var fd = Syscall.open(
-            path,
-            OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
-            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
-        if (fd < 0)
-        {
-            throw new IOException($"Can't open error log '{path}': {Stdlib.GetLastError()}");
-        }
+        var fd = OpenAppend(path, "error log");
 
         try
         {
@@ -44,5 +35,19 @@ internal static class LogFile
         {
             Syscall.close(fd);
         }
+    }
+
+    /// <summary>
+    /// Opens a log file for appending (created 0644 when missing). O_APPEND: each write(2) lands whole
+    /// at the end of the file, so the lines of several processes never overwrite or split each other.
+    /// </summary>
+    /// <exception cref="IOException">The file cannot be opened; the message names it and why.</exception>
+    public static int OpenAppend(string path, string what)
+    {
+        var fd = Syscall.open(
+            path,
+            OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
+            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
+        return fd >= 0 ? fd : throw new IOException($"Can't open {what} '{path}': {Stdlib.GetLastError()}");
     }
 }
