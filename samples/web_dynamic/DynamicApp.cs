@@ -1,12 +1,8 @@
 using Gunicornet;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
 using Microsoft.AspNetCore.Http;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Logging;
 
 namespace Hbnb.WebDynamic;
 
@@ -37,24 +33,15 @@ public sealed class DynamicApp : IWebApp
         }
     }
 
-    private static async Task<IResult> RenderAsync(int step, HbnbDb db, HttpContext context)
-    {
-        var parameters = new Dictionary<string, object?>
+    private static Task<IResult> RenderAsync(int step, HbnbDb db, HttpContext context) =>
+        Pages.Render<Templates.HbnbPage>(context, new Dictionary<string, object?>
         {
             ["Step"] = step,
             ["CacheId"] = Guid.NewGuid().ToString(),
-            ["States"] = db.States.Include(s => s.Cities).AsNoTracking().ToList().OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            ["Amenities"] = db.Amenities.AsNoTracking().ToList().OrderBy(a => a.Name, StringComparer.Ordinal).ToList(),
+            ["States"] = Pages.States(db, withCities: true),
+            ["Amenities"] = Pages.Amenities(db),
 
             // From step 3 on, the browser fetches the places from the API.
-            ["Places"] = step < 3
-                ? db.Places.Include(p => p.User).AsNoTracking().ToList().OrderBy(p => p.Name, StringComparer.Ordinal).ToList()
-                : new List<Place>(),
-        };
-        var services = context.RequestServices;
-        await using var renderer = new HtmlRenderer(services, services.GetRequiredService<ILoggerFactory>());
-        var html = await renderer.Dispatcher.InvokeAsync(async () =>
-            (await renderer.RenderComponentAsync<Templates.HbnbPage>(ParameterView.FromDictionary(parameters))).ToHtmlString());
-        return Results.Content(html, "text/html; charset=utf-8");
-    }
+            ["Places"] = step < 3 ? Pages.Places(db) : new List<Place>(),
+        });
 }

@@ -23,10 +23,10 @@ public class HelloRoute : IWebApp
     /// <summary>Adds this step's routes (and, through base calls, every earlier step's).</summary>
     protected virtual void Map(WebApplication app)
     {
-        app.MapGet("/", () => Pages.Text("Hello HBNB!"));
+        app.MapGet("/", () => Text.Html("Hello HBNB!"));
 
         // The deployment's nginx passes /airbnb-onepage/ on unchanged to this app.
-        app.MapGet("/airbnb-onepage", () => Pages.Text("Hello HBNB!"));
+        app.MapGet("/airbnb-onepage", () => Text.Html("Hello HBNB!"));
     }
 }
 
@@ -41,7 +41,7 @@ public class HbnbRoute : HelloRoute
     }
 
     /// <summary>The <c>/hbnb</c> route, which step 100 replaces with the full page.</summary>
-    protected virtual void MapHbnb(WebApplication app) => app.MapGet("/hbnb", () => Pages.Text("HBNB"));
+    protected virtual void MapHbnb(WebApplication app) => app.MapGet("/hbnb", () => Text.Html("HBNB"));
 }
 
 /// <summary>Step 2: <c>/c/&lt;text&gt;</c> says <c>C </c> and the text, underscores as spaces.</summary>
@@ -51,7 +51,7 @@ public class CRoute : HbnbRoute
     protected override void Map(WebApplication app)
     {
         base.Map(app);
-        app.MapGet("/c/{text}", (string text) => Pages.Text("C " + text.Replace('_', ' ')));
+        app.MapGet("/c/{text}", (string text) => Text.Html("C " + text.Replace('_', ' ')));
     }
 }
 
@@ -62,7 +62,7 @@ public class PythonRoute : CRoute
     protected override void Map(WebApplication app)
     {
         base.Map(app);
-        app.MapGet("/python/{text?}", (string? text) => Pages.Text("Python " + (text ?? "is cool").Replace('_', ' ')));
+        app.MapGet("/python/{text?}", (string? text) => Text.Html("Python " + (text ?? "is cool").Replace('_', ' ')));
     }
 }
 
@@ -73,7 +73,7 @@ public class NumberRoute : PythonRoute
     protected override void Map(WebApplication app)
     {
         base.Map(app);
-        app.MapGet("/number/{n}", (string n) => Integer(n) is { } i ? Pages.Text($"{i} is a number") : Results.NotFound());
+        app.MapGet("/number/{n}", (string n) => Integer(n) is { } i ? Text.Html($"{i} is a number") : Results.NotFound());
     }
 
     /// <summary>Flask's int converter: digits only (no sign, no point), leading zeros dropped.</summary>
@@ -123,20 +123,10 @@ public class StatesList : NumberOddOrEven
     {
         base.Map(app);
         app.MapGet("/states_list", (HbnbDb db, HttpContext context) =>
-            Pages.Render<Templates.StatesList>(context, new() { ["States"] = SortedStates(db, withCities: false) }));
+            Pages.Render<Templates.StatesList>(context, new() { ["States"] = Pages.States(db, withCities: false) }));
     }
 
-    /// <summary>The states sorted by name (ordinal, as Python sorts), optionally with their cities.</summary>
-    protected static List<State> SortedStates(HbnbDb db, bool withCities)
-    {
-        IQueryable<State> states = db.States.AsNoTracking();
-        if (withCities)
-        {
-            states = states.Include(s => s.Cities);
-        }
 
-        return states.ToList().OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-    }
 }
 
 /// <summary>Step 8: <c>/cities_by_states</c>, each state with its cities.</summary>
@@ -147,7 +137,7 @@ public class CitiesByStates : StatesList
     {
         base.Map(app);
         app.MapGet("/cities_by_states", (HbnbDb db, HttpContext context) =>
-            Pages.Render<Templates.StatesList>(context, new() { ["States"] = SortedStates(db, withCities: true), ["WithCities"] = true }));
+            Pages.Render<Templates.StatesList>(context, new() { ["States"] = Pages.States(db, withCities: true), ["WithCities"] = true }));
     }
 }
 
@@ -159,7 +149,7 @@ public class States : CitiesByStates
     {
         base.Map(app);
         app.MapGet("/states", (HbnbDb db, HttpContext context) =>
-            Pages.Render<Templates.StatesList>(context, new() { ["States"] = SortedStates(db, withCities: false) }));
+            Pages.Render<Templates.StatesList>(context, new() { ["States"] = Pages.States(db, withCities: false) }));
         app.MapGet("/states/{id}", (string id, HbnbDb db, HttpContext context) =>
             Pages.Render<Templates.StatePage>(context, new() { ["State"] = db.States.Include(s => s.Cities).AsNoTracking().FirstOrDefault(s => s.Id == id) }));
     }
@@ -183,8 +173,8 @@ public class HbnbFilters : States
     /// <summary>The states with their cities and the amenities, for the filters.</summary>
     protected static Dictionary<string, object?> Filters(HbnbDb db) => new()
     {
-        ["States"] = SortedStates(db, withCities: true),
-        ["Amenities"] = db.Amenities.AsNoTracking().ToList().OrderBy(a => a.Name, StringComparer.Ordinal).ToList(),
+        ["States"] = Pages.States(db, withCities: true),
+        ["Amenities"] = Pages.Amenities(db),
     };
 }
 
@@ -196,7 +186,7 @@ public class HbnbPage : HbnbFilters
     protected override void MapHbnb(WebApplication app) => app.MapGet("/hbnb", (HbnbDb db, HttpContext context) =>
     {
         var page = Filters(db);
-        page["Places"] = db.Places.Include(p => p.User).AsNoTracking().ToList().OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        page["Places"] = Pages.Places(db);
         return Pages.Render<Templates.FiltersPage>(context, page);
     });
 }
