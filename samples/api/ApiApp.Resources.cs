@@ -16,30 +16,8 @@ public sealed partial class ApiApp
                 : NotFound());
         v1.MapGet("/cities/{id}", (string id, HbnbDb db) => One(db.Cities.Find(id)));
         v1.MapDelete("/cities/{id}", (string id, HbnbDb db) => Delete(db, db.Cities.Find(id)));
-        v1.MapPost("/states/{id}/cities", async (string id, HttpRequest request, HbnbDb db) =>
-        {
-            if (db.States.Find(id) is null)
-            {
-                return NotFound();
-            }
-
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "name") is null)
-            {
-                return BadRequest("Missing name");
-            }
-
-            var city = new City();
-            Updates.Apply(city, body, ["state_id"]);
-            city.StateId = id;
-            db.Cities.Add(city);
-            db.SaveChanges();
-            return One(city, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/states/{id}/cities", (string id, HttpRequest request, HbnbDb db) =>
+            CreateAsync<City>(db, request, ["name"], ["state_id"], c => c.StateId = id, db.States.Find(id) is not null));
         v1.MapPut("/cities/{id}", (string id, HttpRequest request, HbnbDb db) => UpdateAsync(db, db.Cities.Find(id), request, ["state_id"]));
     }
 
@@ -48,24 +26,7 @@ public sealed partial class ApiApp
         v1.MapGet("/amenities", (HbnbDb db) => Many(db.Amenities.OrderBy(a => a.Name).ToList()));
         v1.MapGet("/amenities/{id}", (string id, HbnbDb db) => One(db.Amenities.Find(id)));
         v1.MapDelete("/amenities/{id}", (string id, HbnbDb db) => Delete(db, db.Amenities.Find(id)));
-        v1.MapPost("/amenities", async (HttpRequest request, HbnbDb db) =>
-        {
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "name") is null)
-            {
-                return BadRequest("Missing name");
-            }
-
-            var amenity = new Amenity();
-            Updates.Apply(amenity, body, []);
-            db.Amenities.Add(amenity);
-            db.SaveChanges();
-            return One(amenity, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/amenities", (HttpRequest request, HbnbDb db) => CreateAsync<Amenity>(db, request, ["name"], []));
         v1.MapPut("/amenities/{id}", (string id, HttpRequest request, HbnbDb db) => UpdateAsync(db, db.Amenities.Find(id), request, []));
     }
 
@@ -74,29 +35,7 @@ public sealed partial class ApiApp
         v1.MapGet("/users", (HbnbDb db) => Many(db.Users.OrderBy(u => u.Email).ToList()));
         v1.MapGet("/users/{id}", (string id, HbnbDb db) => One(db.Users.Find(id)));
         v1.MapDelete("/users/{id}", (string id, HbnbDb db) => Delete(db, db.Users.Find(id)));
-        v1.MapPost("/users", async (HttpRequest request, HbnbDb db) =>
-        {
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "email") is null)
-            {
-                return BadRequest("Missing email");
-            }
-
-            if (Text(body, "password") is null)
-            {
-                return BadRequest("Missing password");
-            }
-
-            var user = new User();
-            Updates.Apply(user, body, []);
-            db.Users.Add(user);
-            db.SaveChanges();
-            return One(user, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/users", (HttpRequest request, HbnbDb db) => CreateAsync<User>(db, request, ["email", "password"], []));
         v1.MapPut("/users/{id}", (string id, HttpRequest request, HbnbDb db) => UpdateAsync(db, db.Users.Find(id), request, ["email"]));
     }
 
@@ -108,40 +47,8 @@ public sealed partial class ApiApp
                 : NotFound());
         v1.MapGet("/places/{id}", (string id, HbnbDb db) => One(db.Places.Find(id)));
         v1.MapDelete("/places/{id}", (string id, HbnbDb db) => Delete(db, db.Places.Find(id)));
-        v1.MapPost("/cities/{id}/places", async (string id, HttpRequest request, HbnbDb db) =>
-        {
-            if (db.Cities.Find(id) is null)
-            {
-                return NotFound();
-            }
-
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "user_id") is not { } userId)
-            {
-                return BadRequest("Missing user_id");
-            }
-
-            if (db.Users.Find(userId) is null)
-            {
-                return NotFound();
-            }
-
-            if (Text(body, "name") is null)
-            {
-                return BadRequest("Missing name");
-            }
-
-            var place = new Place();
-            Updates.Apply(place, body, ["city_id"]);
-            place.CityId = id;
-            db.Places.Add(place);
-            db.SaveChanges();
-            return One(place, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/cities/{id}/places", (string id, HttpRequest request, HbnbDb db) =>
+            CreateAsync<Place>(db, request, ["user_id", "name"], ["city_id"], p => p.CityId = id, db.Cities.Find(id) is not null));
         v1.MapPut("/places/{id}", (string id, HttpRequest request, HbnbDb db) =>
             UpdateAsync(db, db.Places.Find(id), request, ["user_id", "city_id"]));
     }
@@ -154,40 +61,8 @@ public sealed partial class ApiApp
                 : NotFound());
         v1.MapGet("/reviews/{id}", (string id, HbnbDb db) => One(db.Reviews.Find(id)));
         v1.MapDelete("/reviews/{id}", (string id, HbnbDb db) => Delete(db, db.Reviews.Find(id)));
-        v1.MapPost("/places/{id}/reviews", async (string id, HttpRequest request, HbnbDb db) =>
-        {
-            if (db.Places.Find(id) is null)
-            {
-                return NotFound();
-            }
-
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "user_id") is not { } userId)
-            {
-                return BadRequest("Missing user_id");
-            }
-
-            if (db.Users.Find(userId) is null)
-            {
-                return NotFound();
-            }
-
-            if (Text(body, "text") is null)
-            {
-                return BadRequest("Missing text");
-            }
-
-            var review = new Review();
-            Updates.Apply(review, body, ["place_id"]);
-            review.PlaceId = id;
-            db.Reviews.Add(review);
-            db.SaveChanges();
-            return One(review, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/places/{id}/reviews", (string id, HttpRequest request, HbnbDb db) =>
+            CreateAsync<Review>(db, request, ["user_id", "text"], ["place_id"], r => r.PlaceId = id, db.Places.Find(id) is not null));
         v1.MapPut("/reviews/{id}", (string id, HttpRequest request, HbnbDb db) =>
             UpdateAsync(db, db.Reviews.Find(id), request, ["user_id", "place_id"]));
     }

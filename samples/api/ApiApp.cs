@@ -93,25 +93,46 @@ public sealed partial class ApiApp : IWebApp
         v1.MapGet("/states", (HbnbDb db) => Many(db.States.OrderBy(s => s.Name).ToList()));
         v1.MapGet("/states/{id}", (string id, HbnbDb db) => One(db.States.Find(id)));
         v1.MapDelete("/states/{id}", (string id, HbnbDb db) => Delete(db, db.States.Find(id)));
-        v1.MapPost("/states", async (HttpRequest request, HbnbDb db) =>
-        {
-            if (await BodyAsync(request) is not { } body)
-            {
-                return BadRequest("Not a JSON");
-            }
-
-            if (Text(body, "name") is null)
-            {
-                return BadRequest("Missing name");
-            }
-
-            var state = new State();
-            Updates.Apply(state, body, []);
-            db.States.Add(state);
-            db.SaveChanges();
-            return One(state, StatusCodes.Status201Created);
-        });
+        v1.MapPost("/states", (HttpRequest request, HbnbDb db) => CreateAsync<State>(db, request, ["name"], []));
         v1.MapPut("/states/{id}", (string id, HttpRequest request, HbnbDb db) => UpdateAsync(db, db.States.Find(id), request, []));
+    }
+
+    /// <summary>
+    /// POST: 404 when the parent is unknown, 400 "Not a JSON", 400 "Missing FIELD" for the first
+    /// missing field (a given <c>user_id</c> must name a user: 404), else the new object with 201.
+    /// </summary>
+    internal static async Task<IResult> CreateAsync<T>(HbnbDb db, HttpRequest request, string[] required, string[] ignored, Action<T>? attach = null, bool parentFound = true)
+        where T : BaseModel, new()
+    {
+        if (!parentFound)
+        {
+            return NotFound();
+        }
+
+        if (await BodyAsync(request) is not { } body)
+        {
+            return BadRequest("Not a JSON");
+        }
+
+        foreach (var field in required)
+        {
+            if (Text(body, field) is not { } value)
+            {
+                return BadRequest($"Missing {field}");
+            }
+
+            if (field == "user_id" && db.Users.Find(value) is null)
+            {
+                return NotFound();
+            }
+        }
+
+        var model = new T();
+        Updates.Apply(model, body, ignored);
+        attach?.Invoke(model);
+        db.Add(model);
+        db.SaveChanges();
+        return One(model, StatusCodes.Status201Created);
     }
 
     /// <summary>Deletes an object: 200 with {} or 404.</summary>
