@@ -18,6 +18,9 @@ public sealed class BalanceBoardTests
         _temp = new TempDirectory("gunicornet-board");
         _master = BalanceBoard.Create(_temp.File("balance"));
         _worker = BalanceBoard.Open(_temp.File("balance"));
+
+        // The master says how many slots it has handed out (lowest first); these tests use 0 to 3.
+        _master.SetSlotsInUse(4);
     }
 
     [TearDown]
@@ -42,6 +45,21 @@ public sealed class BalanceBoardTests
         _worker.SetConnections(0, 32);
         _worker.SetConnections(1, 32);
         Assert.That(_worker.IsOverShare(0), Is.False, "exactly the fair share");
+    }
+
+    [Test]
+    public void SlotsAboveTheOnesHandedOut_AreNotScanned()
+    {
+        _master.SetActive(0, true);
+        _master.SetActive(1, true);
+        _master.SetActive(9, true);
+        _worker.SetConnections(0, 4);
+        _worker.SetConnections(1, 2);
+        _worker.SetConnections(9, 100);
+
+        Assert.That(_worker.IsOverShare(0), Is.True, "slot 9 was never handed out: 4 of 6 is above the share of 3");
+        _master.SetSlotsInUse(10);
+        Assert.That(_worker.IsOverShare(0), Is.False, "counted now: 4 of 106 is below the share of 36");
     }
 
     [Test]

@@ -11,15 +11,18 @@ namespace Gunicornet.Balance;
 /// </summary>
 /// <remarks>
 /// Layout: <see cref="Slots"/> 8-byte words of connection counts, then as many 8-byte words of
-/// "active" flags. Every word has one writer (the worker for its count, the master for the flags),
-/// and aligned 8-byte reads and writes are atomic, so no lock crosses processes.
+/// "active" flags, then one word: how many slots have ever been handed out (the master hands out the
+/// lowest free one, so a worker scans only those). Every word has one writer (the worker for its
+/// count, the master for the rest), and aligned 8-byte reads and writes are atomic, so no lock
+/// crosses processes.
 /// </remarks>
 internal sealed class BalanceBoard : IDisposable
 {
     /// <summary>How many workers one board can hold.</summary>
     public const int Slots = 1024;
 
-    private const int Size = Slots * 8 * 2;
+    private const long HighWater = Slots * 8L * 2;
+    private const int Size = Slots * 8 * 2 + 8;
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
 
@@ -51,6 +54,9 @@ internal sealed class BalanceBoard : IDisposable
     /// <summary>Marks a slot as a serving worker's (or not).</summary>
     public void SetActive(int slot, bool active) => _view.Write((Slots + slot) * 8L, active ? 1L : 0L);
 
+    /// <summary>Records that slots below <paramref name="count"/> may be in use, so that workers scan no further.</summary>
+    public void SetSlotsInUse(int count) => _view.Write(HighWater, (long)Math.Min(count, Slots));
+
     /// <summary>Clears a slot whose worker is gone.</summary>
     public void Clear(int slot)
     {
@@ -70,7 +76,8 @@ internal sealed class BalanceBoard : IDisposable
         }
 
         long total = 0, active = 0;
-        for (var i = 0; i < Slots; i++)
+        var inUse = _view.ReadInt64(HighWater);
+        for (var i = 0; i < inUse; i++)
         {
             if (_view.ReadInt64((Slots + i) * 8L) != 0)
             {

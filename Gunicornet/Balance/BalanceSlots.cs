@@ -7,6 +7,7 @@ internal sealed class BalanceSlots(BalanceBoard board, string path)
 {
     private readonly Dictionary<int, int> _slotByAge = [];
     private readonly SortedSet<int> _free = new(Enumerable.Range(0, BalanceBoard.Slots));
+    private int _highWater;
 
     /// <summary>The board's file, for the workers.</summary>
     public string Path => path;
@@ -28,6 +29,12 @@ internal sealed class BalanceSlots(BalanceBoard board, string path)
         _free.Remove(slot);
         board.Clear(slot);
         _slotByAge[age] = slot;
+        if (slot >= _highWater)
+        {
+            _highWater = slot + 1;
+            board.SetSlotsInUse(_highWater);
+        }
+
         return slot;
     }
 
