@@ -37,6 +37,9 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     /// <summary>Successful responses by body (e.g. by the PID that <c>/pid</c> returns).</summary>
     public ConcurrentDictionary<string, long> Bodies { get; } = new();
 
+    /// <summary>Connections by the body of their first response (e.g. by the PID of the worker that holds them).</summary>
+    public ConcurrentDictionary<string, long> ConnectionsByFirstBody { get; } = new();
+
     /// <summary>The first failures, for the assertion message.</summary>
     public ConcurrentQueue<string> Failures { get; } = new();
 
@@ -87,6 +90,7 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
             }
 
             var reader = new HttpResponseReader(socket);
+            var first = true;
             while (!_stop.IsCancellationRequested)
             {
                 bool close;
@@ -95,6 +99,11 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
                     await socket.SendAsync(request);
                     (var status, close, var body) = await reader.ReadAsync();
                     Bodies.AddOrUpdate(body, 1, (_, n) => n + 1);
+                    if (first)
+                    {
+                        first = false;
+                        ConnectionsByFirstBody.AddOrUpdate(body, 1, (_, n) => n + 1);
+                    }
                     if (status is < 200 or > 299)
                     {
                         Fail($"status {status}");
