@@ -11,20 +11,21 @@ public sealed class SystemdUnitTests
     private static readonly string Kit = Path.Combine(Paths.Root, "scripts", "systemd");
 
     [Test]
-    public async Task TheServiceAndSocketUnits_Verify(CancellationToken ct)
+    public async Task TheServiceSocketAndTemplateUnits_Verify(CancellationToken ct)
     {
         using var temp = new TempDirectory("gunicornet-units");
 
-        // As installed: the executable where the install script puts it is the one built here.
-        foreach (var unit in new[] { "gunicornet-hbnb.service", "gunicornet-hbnb.socket" })
+        // As installed: the executable where the install script puts it is the one built here; the
+        // template as one of the instances the install script enables.
+        foreach (var (unit, name) in new[] { ("gunicornet-hbnb.service", "gunicornet-hbnb.service"), ("gunicornet-hbnb.socket", "gunicornet-hbnb.socket"), ("gunicornet@.service", "gunicornet@hbnb-api.service") })
         {
-            File.WriteAllText(temp.File(unit), File.ReadAllText(Path.Combine(Kit, unit)).Replace("/usr/local/bin/gunicornet", Paths.Server, StringComparison.Ordinal));
+            File.WriteAllText(temp.File(name), File.ReadAllText(Path.Combine(Kit, unit)).Replace("/usr/local/bin/gunicornet", Paths.Server, StringComparison.Ordinal));
         }
 
-        var (code, output) = await Command.Run(ct, "systemd-analyze", "verify", temp.File("gunicornet-hbnb.service"), temp.File("gunicornet-hbnb.socket"));
+        var (code, output) = await Command.Run(ct, "systemd-analyze", "verify", temp.File("gunicornet-hbnb.service"), temp.File("gunicornet-hbnb.socket"), temp.File("gunicornet@hbnb-api.service"));
 
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(output, Does.Not.Contain("gunicornet-hbnb"), "no warning about the units: " + output);
+        Assert.That(output, Does.Not.Contain("gunicornet"), "no warning about the units: " + output);
     }
 
     [Test]

@@ -26,13 +26,13 @@ internal sealed class HbnbDeployment : IAsyncDisposable
     /// <summary>The pidfile of an app's master, e.g. <c>Pid("web_dynamic")</c>.</summary>
     public string PidFile(string sample) => _temp.File(sample + ".pid");
 
-    /// <summary>Starts the apps (2 workers each) and nginx in front of them.</summary>
-    public static async Task<HbnbDeployment> Start()
+    /// <summary>Starts the apps (of this checkout: 2 workers each) and nginx in front of them.</summary>
+    public static async Task<HbnbDeployment> Start(HbnbLayout? layout = null)
     {
         var deployment = new HbnbDeployment();
         try
         {
-            await deployment.StartAsync();
+            await deployment.StartAsync(layout ?? HbnbLayout.Checkout());
             return deployment;
         }
         catch
@@ -42,25 +42,26 @@ internal sealed class HbnbDeployment : IAsyncDisposable
         }
     }
 
-    private async Task StartAsync()
+    private async Task StartAsync(HbnbLayout layout)
     {
-        var database = _temp.File("hbnb.db");
+        var database = layout.Database ?? _temp.File("hbnb.db");
         var ports = new List<int>();
-        foreach (var (sample, type, pid) in new[] { ("web_flask", ":HelloRoute", "hello"), ("web_flask", ":NumberOddOrEven", "number"), ("api", "", "api"), ("web_dynamic", "", "web_dynamic") })
+        foreach (var (args, pid) in layout.Apps.Zip(["hello", "number", "api", "web_dynamic"]))
         {
             var server = ServerProcess.Start(
-                ["-b", "127.0.0.1:0", "-w", "2", "--log-level", "debug", "--pid", PidFile(pid), Paths.Sample(sample) + type],
-                new Dictionary<string, string?> { ["HBNB_DATABASE"] = database });
+                ["-b", "127.0.0.1:0", "--log-level", "debug", "--pid", PidFile(pid), .. args],
+                new Dictionary<string, string?> { ["HBNB_DATABASE"] = database },
+                layout.Server);
             _apps.Add(server);
             ports.Add((await server.WaitForListening(CancellationToken.None)).Port);
-            await server.WaitForReady(2, CancellationToken.None);
+            await server.WaitForReady(HbnbLayout.Workers(args), CancellationToken.None);
         }
 
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         listener.Listen(512);
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        File.WriteAllText(_temp.File("site.conf"), Render(File.ReadAllText(Path.Combine(Paths.Root, "scripts", "nginx", "hbnb.conf")), port, ports));
+        File.WriteAllText(_temp.File("site.conf"), Render(File.ReadAllText(layout.Site), port, ports, layout.Static));
         File.WriteAllText(_temp.File("nginx.conf"), $$"""
             user root;
             daemon off;
@@ -139,12 +140,12 @@ internal sealed class HbnbDeployment : IAsyncDisposable
     }
 
     /// <summary>The kit's file with the test's port, app ports and paths in place of the deployment's.</summary>
-    private static string Render(string site, int port, List<int> apps)
+    private static string Render(string site, int port, List<int> apps, string staticFiles)
     {
         var rendered = site
             .Replace("listen 80 default_server;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
             .Replace("listen [::]:80 default_server;", "", StringComparison.Ordinal)
-            .Replace("/opt/hbnb/web_dynamic/static/", Path.Combine(Path.GetDirectoryName(Paths.Sample("web_dynamic"))!, "static") + "/", StringComparison.Ordinal);
+            .Replace("/opt/hbnb/web_dynamic/static/", staticFiles + "/", StringComparison.Ordinal);
         for (var i = 0; i < 4; i++)
         {
             rendered = rendered.Replace($"127.0.0.1:{5000 + i}", $"127.0.0.1:{apps[i]}", StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hbnb;
 
@@ -41,9 +42,14 @@ public static class Storage
         }
     }
 
-    /// <summary>Registers the context on the configured database.</summary>
+    /// <summary>
+    /// Registers the context on the configured database. Its SQL statements are not logged (EF Core
+    /// logs each at Information): they would fill the error log with a line per query.
+    /// </summary>
     public static IServiceCollection AddHbnbStorage(this IServiceCollection services) =>
-        services.AddDbContext<HbnbDb>(Configure);
+        services
+            .AddLogging(logging => logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.Warning))
+            .AddDbContext<HbnbDb>(Configure);
 
     /// <summary>A context outside dependency injection (the seed command, the startup check).</summary>
     public static HbnbDb Open()
