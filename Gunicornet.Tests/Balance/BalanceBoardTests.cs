@@ -36,15 +36,15 @@ public sealed class BalanceBoardTests
     {
         _master.SetActive(0, true);
         _master.SetActive(1, true);
-        _worker.SetConnections(0, 33);
-        _worker.SetConnections(1, 31);
+        _worker.SetConnections(0, 41);
+        _worker.SetConnections(1, 23);
 
-        Assert.That(_worker.IsOverShare(0), Is.True, "33 of 64 is above 32");
+        Assert.That(_worker.IsOverShare(0), Is.True, "41 of 64 is more than a quarter above 32");
         Assert.That(_worker.IsOverShare(1), Is.False);
 
-        _worker.SetConnections(0, 32);
-        _worker.SetConnections(1, 32);
-        Assert.That(_worker.IsOverShare(0), Is.False, "exactly the fair share");
+        _worker.SetConnections(0, 40);
+        _worker.SetConnections(1, 24);
+        Assert.That(_worker.IsOverShare(0), Is.False, "within a quarter of the fair share");
     }
 
     [Test]
@@ -53,13 +53,13 @@ public sealed class BalanceBoardTests
         _master.SetActive(0, true);
         _master.SetActive(1, true);
         _master.SetActive(9, true);
-        _worker.SetConnections(0, 4);
-        _worker.SetConnections(1, 2);
+        _worker.SetConnections(0, 5);
+        _worker.SetConnections(1, 1);
         _worker.SetConnections(9, 100);
 
-        Assert.That(_worker.IsOverShare(0), Is.True, "slot 9 was never handed out: 4 of 6 is above the share of 3");
+        Assert.That(_worker.IsOverShare(0), Is.True, "slot 9 was never handed out: 5 of 6 is above the share of 3");
         _master.SetSlotsInUse(10);
-        Assert.That(_worker.IsOverShare(0), Is.False, "counted now: 4 of 106 is below the share of 36");
+        Assert.That(_worker.IsOverShare(0), Is.False, "counted now: 5 of 106 is below the share of 36");
     }
 
     [Test]
@@ -85,13 +85,15 @@ public sealed class BalanceBoardTests
     }
 
     [Test]
-    public void ABurstOfTwoOnOneWorker_IsOverShare_WhileAnotherHasNone()
+    public void ABurstOfFourOnOneWorker_IsOverShare_WhileAnotherHasNone_ButThreeIsNot()
     {
         _master.SetActive(0, true);
         _master.SetActive(1, true);
-        _worker.SetConnections(0, 2);
+        _worker.SetConnections(0, 4);
+        Assert.That(_worker.IsOverShare(0), Is.True, "4 of 4: the share is 2, the margin 1");
 
-        Assert.That(_worker.IsOverShare(0), Is.True);
+        _worker.SetConnections(0, 3);
+        Assert.That(_worker.IsOverShare(0), Is.False, "3 of 3: short connections swing this much all the time");
     }
 
     [Test]

@@ -66,9 +66,11 @@ internal sealed class BalanceBoard : IDisposable
 
     /// <summary>
     /// True when <paramref name="slot"/> is active and holds more than its fair share of the
-    /// connections of all active slots (rounded up, plus <paramref name="slack"/>).
+    /// connections of all active slots (rounded up) by more than a quarter of that share, and at
+    /// least by 2. The margin keeps short connections (whose counts swing all the time) from
+    /// deferring accepts, while a keep-alive pool still ends within a quarter of even.
     /// </summary>
-    public bool IsOverShare(int slot, long slack = 1)
+    public bool IsOverShare(int slot)
     {
         if (_view.ReadInt64((Slots + slot) * 8L) == 0)
         {
@@ -92,7 +94,7 @@ internal sealed class BalanceBoard : IDisposable
         }
 
         var fair = (total + active - 1) / active;
-        return _view.ReadInt64(slot * 8L) > fair + slack - 1;
+        return _view.ReadInt64(slot * 8L) > fair + Math.Max(1, fair / 4);
     }
 
     /// <inheritdoc />

@@ -18,6 +18,7 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
     private readonly Lock _lock = new();
     private int _connections;
     private TaskCompletionSource? _idle;
+    private TaskCompletionSource? _closed;
 
     /// <summary>Cancelled when the worker stops accepting.</summary>
     public CancellationToken StopAccepting => _stopAccepting.Token;
@@ -51,7 +52,10 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
 
     /// <summary>
     /// Waits while this worker holds more than its fair share of the pool's connections (DESIGN §2),
-    /// so that a less busy worker accepts the next one; at most <see cref="MaxDefer"/>.
+    /// so that a less busy worker accepts the next one; at most <see cref="MaxDefer"/>. It looks again
+    /// as soon as one of its own connections closes (what usually ends the excess), else every
+    /// millisecond: a timer alone wakes too late under load, and with short connections both
+    /// workers could sleep while connections queue in the backlog.
     /// </summary>
     public async ValueTask DeferWhileOverShareAsync(CancellationToken cancellationToken)
     {
@@ -63,7 +67,14 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
         var deadline = DateTime.UtcNow + MaxDefer;
         while (board.IsOverShare(slot) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            Task closed;
+            lock (_lock)
+            {
+                _closed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                closed = _closed.Task;
+            }
+
+            await Task.WhenAny(closed, Task.Delay(1, cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -94,6 +105,10 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
                 {
                     _idle?.TrySetResult();
                 }
+
+                // A deferred accept looks again.
+                _closed?.TrySetResult();
+                _closed = null;
             }
         }
     };
