@@ -186,7 +186,7 @@ def wrk(url, duration, connections, close=False, script=None):
 
 def measure(server, args, close):
     """Warm-up, then args.runs runs: medians of throughput, latency and CPU per request."""
-    wrk(server.url, 2, args.connections, close)
+    wrk(server.url, args.warmup, args.connections, close)
     runs = []
     for _ in range(args.runs):
         pids = server.pids()
@@ -224,7 +224,7 @@ def throughput(args, report):
             results[(server.name, close)] = m
             rows.append(f"| {server.name} | {'close' if close else 'keep-alive'} | {m['rps']:,.0f} | {m['p50']:.2f} | "
                         f"{m['p99']:.2f} | {m['cpu_us']:.0f} | {mem} | {m['failed']:.0f} |")
-    report.append(f"### Throughput (`wrk -t2 -c{args.connections} -d{args.duration}s`, median of {args.runs} runs after a 2 s warm-up)\n")
+    report.append(f"### Throughput (`wrk -t2 -c{args.connections} -d{args.duration}s`, median of {args.runs} runs after a {args.warmup} s warm-up)\n")
     report.append("| server | connections | req/s | p50 ms | p99 ms | server CPU µs/req | RSS / PSS MiB after the runs | failed |")
     report.append("|---|---|---|---|---|---|---|---|")
     report.extend(rows)
@@ -238,7 +238,8 @@ def reloads(args, report):
         server = make()
         log(f"reloads: {server.name}, {args.hups} HUPs")
         with server:
-            steady = wrk(server.url, 5, args.connections)
+            wrk(server.url, args.warmup, args.connections)
+            steady = wrk(server.url, args.duration, args.connections)
             load = subprocess.Popen(
                 ["wrk", "-t2", f"-c{args.connections}", f"-d{duration}s", "--latency", "--timeout", "5s", server.url],
                 stdout=subprocess.PIPE, text=True)
@@ -287,7 +288,7 @@ def spread(args, report):
         server = make()
         log(f"spread: {server.name}")
         with server:
-            wrk(server.url, 2, args.connections)
+            wrk(server.url, args.warmup, args.connections)
             counts = wrk(server.url, args.duration, args.connections, script=HERE / "spread.lua")["spread"]
             workers = [pid for pid in server.pids()[1:]]
         per_worker = [counts.get(pid, 0) for pid in workers]
@@ -323,7 +324,7 @@ def access_log(args, report):
         for _ in range(args.runs):
             for results, extra in ((off, ()), (on, ("--access-logfile", f"{temp}/access.log"))):
                 with gunicornet(2, extra) as server:
-                    wrk(server.url, 2, args.connections)
+                    wrk(server.url, args.warmup, args.connections)
                     results.append(wrk(server.url, args.duration, args.connections)["rps"])
     cost = 1 - statistics.median(on) / statistics.median(off)
     report.append("\n### Access log (Gunicornet, 2 workers, keep-alive)\n")
@@ -366,6 +367,7 @@ def main():
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="measured runs per configuration (default 3)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring (default 5: the JIT's tiering settles)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument("--hups", type=int, default=20, help="HUPs in the reload run (default 20)")
     parser.add_argument("--interval", type=float, default=1.5, help="seconds between HUPs (default 1.5)")
@@ -373,7 +375,7 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/ as it is")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.duration, args.hups = 1, 3, 5
+        args.runs, args.duration, args.hups, args.warmup = 1, 3, 5, 2
 
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", 5080)) == 0:
