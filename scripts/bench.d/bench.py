@@ -338,7 +338,7 @@ def machine():
     run = lambda *argv: subprocess.run(argv, capture_output=True, text=True).stdout.strip().splitlines()[0]
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Linux {platform.release()}; Debian "
             f"{Path('/etc/debian_version').read_text().strip()}; .NET SDK {run('dotnet', '--version')}; "
-            f"gunicorn {run('gunicorn', '--version').split()[-1]}; Flask {run('python3', '-c', 'import flask; print(flask.__version__)')}; "
+            f"gunicorn {run('gunicorn', '--version').split()[-1]}; Flask {run(sys.executable, '-c', 'import flask; print(flask.__version__)')}; "
             f"{run('wrk', '--version').split(' Copyright')[0]}")
 
 
