@@ -19,7 +19,22 @@ var commandLine = new CommandLine(environment);
 commandLine.Root.SetAction(_ =>
 {
     var (config, errors) = CommandLine.Read(args, environment);
-    return config is null ? UsageError(errors) : MasterProcess.Run(config, args, Reread);
+    if (config is null)
+    {
+        return UsageError(errors);
+    }
+
+    if (config.PrintConfig)
+    {
+        foreach (var line in config.Effective)
+        {
+            Console.Out.WriteLine(line);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    return config.CheckConfig ? MasterProcess.Check(config) : MasterProcess.Run(config, args, Reread);
 });
 
 var parsed = commandLine.Parse(args);

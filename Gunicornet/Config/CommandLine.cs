@@ -51,9 +51,13 @@ internal sealed class CommandLine
     /// <summary>Parses <paramref name="args"/>.</summary>
     public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
 
+    /// <summary>The variable of extra options, as gunicorn's GUNICORN_CMD_ARGS: over the config file, under the command line.</summary>
+    public const string CmdArgsVariable = "GUNICORNET_CMD_ARGS";
+
     /// <summary>
-    /// Reads the whole configuration: the command line, and the config file it names (whose values
-    /// replace the defaults). Returns the configuration, or null and the errors.
+    /// Reads the whole configuration: the command line, <c>GUNICORNET_CMD_ARGS</c>, and the config file
+    /// either names. Precedence: default &lt; config file &lt; GUNICORNET_CMD_ARGS &lt; command line.
+    /// Returns the configuration, or null and the errors.
     /// </summary>
     public static (ServerConfig? Config, List<string> Errors) Read(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment)
     {
@@ -65,23 +69,58 @@ internal sealed class CommandLine
             return (null, errors);
         }
 
-        var path = result.GetValue((Option<string?>)first._options[Settings.Config]);
-        if (path is null)
+        // GUNICORNET_CMD_ARGS: options only, read as the command line is.
+        ParseResult? fromEnvironment = null;
+        if (environment.TryGetValue(CmdArgsVariable, out var extra) && !string.IsNullOrWhiteSpace(extra))
         {
-            var plain = first.ToConfig(result, errors);
-            return (errors.Count == 0 ? plain : null, errors);
+            try
+            {
+                fromEnvironment = first.Parse(ShellWords.Split(extra));
+            }
+            catch (FormatException e)
+            {
+                return (null, [$"{CmdArgsVariable}: {e.Message}"]);
+            }
+
+            errors = fromEnvironment.Errors.Select(e => $"{CmdArgsVariable}: {e.Message}").ToList();
+            if (errors.Count == 0 && fromEnvironment.GetValue(first.App) is { } app)
+            {
+                errors.Add($"{CmdArgsVariable}: holds options only; '{app}' is not one (name APP on the command line)");
+            }
+
+            if (errors.Count > 0)
+            {
+                return (null, errors);
+            }
         }
 
-        var file = ConfigFile.Read(path, out var fileError);
-        if (file is null)
+        var configOption = (Option<string?>)first._options[Settings.Config];
+        var path = result.GetResult(configOption) is { Implicit: false } ? result.GetValue(configOption) : fromEnvironment?.GetValue(configOption);
+        var layer = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
+        if (path is not null)
         {
-            return (null, [fileError!]);
+            layer = ConfigFile.Read(path, out var fileError)!;
+            if (layer is null)
+            {
+                return (null, [fileError!]);
+            }
         }
 
-        var withFile = new CommandLine(environment, file);
-        result = withFile.Parse(args);
+        if (fromEnvironment is not null)
+        {
+            foreach (var (setting, option) in first._options)
+            {
+                if (setting != Settings.Config && fromEnvironment.GetResult(option) is { Implicit: false })
+                {
+                    layer[setting.Name] = setting.ValueAsJson(fromEnvironment, option);
+                }
+            }
+        }
+
+        var final = layer.Count == 0 ? first : new CommandLine(environment, layer);
+        result = final.Parse(args);
         errors = result.Errors.Select(e => e.Message).ToList();
-        var config = errors.Count == 0 ? withFile.ToConfig(result, errors) : null;
+        var config = errors.Count == 0 ? final.ToConfig(result, errors) : null;
         return (errors.Count == 0 ? config : null, errors);
     }
 
@@ -117,6 +156,12 @@ internal sealed class CommandLine
             AccessLog = Value(result, Settings.AccessLog, errors),
             AccessLogFormat = Value(result, Settings.AccessLogFormat, errors),
             LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
+            CheckConfig = Value(result, Settings.CheckConfig, errors),
+            PrintConfig = Value(result, Settings.PrintConfig, errors),
+            Effective = _options
+                .Where(o => o.Key != Settings.CheckConfig && o.Key != Settings.PrintConfig)
+                .Select(o => $"{o.Key.Name} = {o.Key.ValueAsPython(result, o.Value)}")
+                .ToList(),
         };
     }
 

@@ -3,62 +3,93 @@ using System.Text.Json;
 namespace Gunicornet.Config;
 
 /// <summary>
-/// A JSON configuration file (<c>-c/--config</c>): one object whose keys are the settings' names, as
-/// in gunicorn (<c>{"bind": ["0.0.0.0:5000"], "workers": 3}</c>). Its values replace the defaults;
-/// the command line still wins over them.
+/// A configuration file (<c>-c/--config</c>): a JSON object whose keys are the settings' names, as in
+/// gunicorn (<c>{"bind": ["0.0.0.0:5000"], "workers": 3}</c>), or a gunicorn <c>.py</c> config of
+/// plain assignments (<see cref="PythonConfig"/>). Its values replace the defaults; the environment's
+/// <c>GUNICORNET_CMD_ARGS</c> and the command line still win over them.
 /// </summary>
 internal static class ConfigFile
 {
-    /// <summary>Reads <paramref name="path"/>; on failure, <paramref name="error"/> says what and where.</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/>: JSON, or the assignments of a gunicorn <c>.py</c> config; on
+    /// failure, <paramref name="error"/> says what and where.
+    /// </summary>
     public static Dictionary<string, JsonElement>? Read(string path, out string? error)
     {
         error = null;
-        JsonDocument document;
+        string text;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             error = $"config file '{path}' can't be read: {e.Message}";
             return null;
         }
-        catch (JsonException e)
+
+        var entries = path.EndsWith(".py", StringComparison.OrdinalIgnoreCase) ? ReadPython(text, out error) : ReadJson(text, out error);
+        if (entries is null)
         {
-            error = $"config file '{path}' is not valid JSON (line {e.LineNumber + 1}): {e.Message.Split(" LineNumber")[0]}";
+            error = $"config file '{path}' {error}";
             return null;
         }
 
-        using (document)
+        var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var (name, value, where) in entries)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            if (!known.TryGetValue(name, out var setting))
             {
-                error = $"config file '{path}' must hold one JSON object of settings";
+                error = $"config file '{path}'{where}: unknown setting '{name}'";
                 return null;
             }
 
-            var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
-            var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-            foreach (var property in document.RootElement.EnumerateObject())
+            if (value is not { } present)
             {
-                if (!known.TryGetValue(property.Name, out var setting))
-                {
-                    error = $"config file '{path}': unknown setting '{property.Name}'";
-                    return null;
-                }
-
-                // Checked even when the command line overrides it: a bad file is refused whole.
-                if (setting.CheckFileValue(property.Value) is { } problem)
-                {
-                    error = $"config file '{path}': {property.Name}: {problem}";
-                    return null;
-                }
-
-                values[property.Name] = property.Value.Clone();
+                // Python's None: the default.
+                values.Remove(name);
+                continue;
             }
 
-            return values;
+            // Checked even when the command line overrides it: a bad file is refused whole.
+            if (setting.CheckFileValue(present) is { } problem)
+            {
+                error = $"config file '{path}'{where}: {name}: {problem}";
+                return null;
+            }
+
+            values[name] = present;
         }
+
+        return values;
+    }
+
+    private static List<(string Name, JsonElement? Value, string Where)>? ReadJson(string text, out string? error)
+    {
+        error = null;
+        try
+        {
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = "must hold one JSON object of settings";
+                return null;
+            }
+
+            return document.RootElement.EnumerateObject().Select(p => (p.Name, (JsonElement?)p.Value.Clone(), "")).ToList();
+        }
+        catch (JsonException e)
+        {
+            error = $"is not valid JSON (line {e.LineNumber + 1}): {e.Message.Split(" LineNumber")[0]}";
+            return null;
+        }
+    }
+
+    private static List<(string Name, JsonElement? Value, string Where)>? ReadPython(string text, out string? error)
+    {
+        var assignments = PythonConfig.Parse(text, out error);
+        return assignments?.Select(a => (a.Name, a.Value, $" line {a.Line}")).ToList();
     }
 
     /// <summary>Converts one value to the setting's type; throws <see cref="FormatException"/> naming what was expected.</summary>
@@ -67,6 +98,7 @@ internal static class ConfigFile
         object? converted = typeof(T) switch
         {
             var t when t == typeof(int) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) => i,
+            var t when t == typeof(bool) && value.ValueKind is JsonValueKind.True or JsonValueKind.False => value.GetBoolean(),
             var t when t == typeof(string) && value.ValueKind == JsonValueKind.String => value.GetString(),
             var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.String => new[] { value.GetString()! },
             var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
@@ -77,5 +109,8 @@ internal static class ConfigFile
     }
 
     private static string Describe(Type type) =>
-        type == typeof(int) ? "a whole number" : type == typeof(string[]) ? "a string or a list of strings" : "a string";
+        type == typeof(int) ? "a whole number"
+        : type == typeof(bool) ? "true or false"
+        : type == typeof(string[]) ? "a string or a list of strings"
+        : "a string";
 }

@@ -52,4 +52,13 @@ internal sealed record ServerConfig
 
     /// <summary>How long a stopping worker may finish its requests. Defaults to 30 seconds.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Check the configuration and that the app loads, then exit (<c>--check-config</c>).</summary>
+    public bool CheckConfig { get; init; }
+
+    /// <summary>Print the settings, then exit (<c>--print-config</c>).</summary>
+    public bool PrintConfig { get; init; }
+
+    /// <summary>Every setting as a <c>name = value</c> line, after precedence.</summary>
+    public IReadOnlyList<string> Effective { get; init; } = [];
 }

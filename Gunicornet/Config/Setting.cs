@@ -32,6 +32,12 @@ internal abstract class Setting
     /// <summary>Returns why a config file's value for this setting is not acceptable, or null.</summary>
     public abstract string? CheckFileValue(System.Text.Json.JsonElement value);
 
+    /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, as a config file would hold it.</summary>
+    public abstract System.Text.Json.JsonElement ValueAsJson(ParseResult result, Option option);
+
+    /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, as a Python literal (for --print-config).</summary>
+    public abstract string ValueAsPython(ParseResult result, Option option);
+
     /// <summary>Creates the command-line option for this setting; a config file's value replaces the default.</summary>
     public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file);
 }
@@ -83,6 +89,23 @@ internal sealed class Setting<T> : Setting
             return e.Message;
         }
     }
+
+    /// <inheritdoc />
+    public override System.Text.Json.JsonElement ValueAsJson(ParseResult result, Option option) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(result.GetValue((Option<T>)option));
+
+    /// <inheritdoc />
+    public override string ValueAsPython(ParseResult result, Option option) => Python(result.GetValue((Option<T>)option));
+
+    private static string Python(object? value) => value switch
+    {
+        null => "None",
+        bool b => b ? "True" : "False",
+        int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        string s => "'" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'",
+        System.Collections.IEnumerable list => "[" + string.Join(", ", list.Cast<object?>().Select(Python)) + "]",
+        _ => value.ToString() ?? "None",
+    };
 
     /// <inheritdoc />
     public override Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file)

@@ -16,7 +16,7 @@ internal static class Settings
         "config",
         "Config File",
         ["--config", "-c"],
-        "A JSON file of settings by name (e.g. {\"workers\": 3}); the command line wins over it. HUP reads it again. Defaults to none.",
+        "A config file of settings by name: JSON (e.g. {\"workers\": 3}), or a gunicorn .py config of plain name = value assignments. GUNICORNET_CMD_ARGS and the command line win over it. HUP reads it again. Defaults to none.",
         _ => null,
         validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
         metaVar: "FILE");
@@ -185,10 +185,26 @@ internal static class Settings
         metaVar: "LEVEL",
         choices: LogLevels);
 
+    /// <summary><c>--check-config</c>.</summary>
+    public static readonly Setting<bool> CheckConfig = new(
+        "check_config",
+        "Debugging",
+        ["--check-config"],
+        "Check the configuration and that the app loads, then exit: 0 when both are good, 2 for a bad configuration, 4 for an app that does not load. Defaults to off.",
+        _ => false);
+
+    /// <summary><c>--print-config</c>.</summary>
+    public static readonly Setting<bool> PrintConfig = new(
+        "print_config",
+        "Debugging",
+        ["--print-config"],
+        "Print every setting's value, after the config file, GUNICORNET_CMD_ARGS and the command line, as name = value lines (a config file Gunicornet reads back), then exit. Defaults to off.",
+        _ => false);
+
     /// <summary>Every setting, in the order of the help text.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
         Config, Bind, Backlog, Workers, Timeout, GracefulTimeout, BootTimeout, KeepAlive, MaxRequests, MaxRequestsJitter,
-        Chdir, PidFile, ErrorLog, LogLevel, AccessLog, AccessLogFormat,
+        Chdir, PidFile, ErrorLog, LogLevel, AccessLog, AccessLogFormat, CheckConfig, PrintConfig,
     ];
 }

@@ -12,8 +12,9 @@ internal static class SettingsDoc
         doc.AppendLine("# Settings");
         doc.AppendLine();
         doc.AppendLine("Generated from Gunicornet's settings table (`Gunicornet/Config/Settings.cs`); do not edit by hand.");
-        doc.AppendLine("Each setting can be given on the command line, or by its name in a JSON config file (`-c`).");
-        doc.AppendLine("Precedence: default < environment (`PORT`, `WEB_CONCURRENCY`) < config file < command line.");
+        doc.AppendLine("Each setting can be given on the command line, in `GUNICORNET_CMD_ARGS` (options as on the command line),");
+        doc.AppendLine("or by its name in a config file (`-c`: JSON, or a gunicorn `.py` config of plain `name = value` assignments).");
+        doc.AppendLine("Precedence: default < `PORT`, `WEB_CONCURRENCY` < config file < `GUNICORNET_CMD_ARGS` < command line.");
         foreach (var section in Settings.All.GroupBy(s => s.Section))
         {
             doc.AppendLine();

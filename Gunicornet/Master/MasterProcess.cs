@@ -146,6 +146,43 @@ internal static partial class MasterProcess
         return exitCode;
     }
 
+    /// <summary>
+    /// <c>--check-config</c>: the configuration was read without error; now the app must be found and
+    /// load (its assembly, its dependencies, its app type or entry point), as a worker would load it.
+    /// </summary>
+    public static int Check(ServerConfig config)
+    {
+        if (config.Chdir is { } chdir)
+        {
+            Directory.SetCurrentDirectory(chdir);
+        }
+
+        var app = ResolveApp(config);
+        if (!File.Exists(app.AssemblyPath))
+        {
+            Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
+            return ExitCodes.AppLoadError;
+        }
+
+        try
+        {
+            var loaded = AppLoader.Load(app);
+            var what = loaded switch
+            {
+                WebAppType web => $"app {web.Type.FullName}",
+                EntryPointApp entry => $"the entry point of {entry.Assembly.GetName().Name}",
+                _ => "the app",
+            };
+            Console.Out.WriteLine($"gunicornet: configuration OK; {config.App} loads ({what})");
+            return ExitCodes.Ok;
+        }
+        catch (AppLoadException e)
+        {
+            Fail($"App failed to load: {e.Message}");
+            return ExitCodes.AppLoadError;
+        }
+    }
+
     /// <summary>Writes a one-line error for a problem found before the master started.</summary>
     public static int Fail(string message)
     {

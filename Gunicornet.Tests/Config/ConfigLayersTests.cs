@@ -1,0 +1,136 @@
+using Gunicornet.Config;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Config;
+
+/// <summary>
+/// The layers of the configuration: a config file (JSON or a gunicorn .py), <c>GUNICORNET_CMD_ARGS</c>
+/// and the command line, in that order of precedence; and <c>--print-config</c>'s lines.
+/// </summary>
+[TestFixture]
+public sealed class ConfigLayersTests
+{
+    private TempDirectory _temp = null!;
+
+    [SetUp]
+    public void CreateTemp() => _temp = new TempDirectory("gunicornet-config");
+
+    [TearDown]
+    public void RemoveTemp() => _temp.Dispose();
+
+    private string Write(string name, string text)
+    {
+        File.WriteAllText(_temp.File(name), text);
+        return _temp.File(name);
+    }
+
+    private static (ServerConfig? Config, List<string> Errors) Read(string[] args, Dictionary<string, string?>? env = null) =>
+        CommandLine.Read(args, env ?? []);
+
+    [Test]
+    public void AGunicornPyConfig_OfPlainAssignments_IsRead()
+    {
+        var path = Write("gunicorn.conf.py", """
+            # gunicorn.conf.py of a Flask deployment
+            bind = [
+                "127.0.0.1:5000",      # the proxy's
+                'unix:/tmp/app.sock',
+            ]
+            workers = 3
+            timeout = 60.0
+            keepalive = 5
+            accesslog = "-"
+            errorlog = None
+            access_log_format = '%(h)s "%(r)s" %(s)s'
+            max_requests = 1_000
+            backlog = (64)
+            """);
+
+        var (config, errors) = Read(["-c", path, "app.dll"]);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Bind, Is.EqualTo(new[] { "127.0.0.1:5000", "unix:/tmp/app.sock" }));
+        Assert.That(config.Workers, Is.EqualTo(3));
+        Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromSeconds(60)));
+        Assert.That(config.KeepAlive, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(config.AccessLog, Is.EqualTo("-"));
+        Assert.That(config.ErrorLog, Is.EqualTo("-"), "None: the default");
+        Assert.That(config.AccessLogFormat, Is.EqualTo("%(h)s \"%(r)s\" %(s)s"));
+        Assert.That(config.MaxRequests, Is.EqualTo(1000));
+        Assert.That(config.Backlog, Is.EqualTo(64));
+    }
+
+    [TestCase("import multiprocessing\nworkers = 2\n", "line 1: only 'name = value' assignments are read, not: import multiprocessing")]
+    [TestCase("bind = '127.0.0.1:5000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n", "line 2: workers: the value must be a string, a number, True, False, None or a list of them, not: multiprocessing.cpu_count() * 2 + 1")]
+    [TestCase("\n\nworker_class = 'gevent'\n", "line 3: unknown setting 'worker_class'")]
+    [TestCase("workers = 'three'\n", "line 1: workers: expected a whole number, got \"three\"")]
+    [TestCase("def on_starting(server):\n    pass\n", "line 1: only 'name = value' assignments are read, not: def on_starting(server):")]
+    public void AnythingElseInAPyConfig_IsAnErrorNamingTheLine(string text, string error)
+    {
+        var path = Write("gunicorn.conf.py", text);
+
+        var (config, errors) = Read(["-c", path, "app.dll"]);
+
+        Assert.That(config, Is.Null);
+        Assert.That(errors, Is.EqualTo(new[] { $"config file '{path}' {error}" }));
+    }
+
+    [Test]
+    public void CmdArgs_WinOverTheConfigFile_AndTheCommandLineWinsOverThem()
+    {
+        var path = Write("conf.json", """{ "workers": 2, "timeout": 10, "backlog": 100 }""");
+        var env = new Dictionary<string, string?> { ["GUNICORNET_CMD_ARGS"] = "--workers 4 --timeout 20 --access-logformat '%(h)s %(s)s'" };
+
+        var (config, errors) = Read(["-c", path, "--timeout", "30", "app.dll"], env);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Backlog, Is.EqualTo(100), "from the file alone");
+        Assert.That(config.Workers, Is.EqualTo(4), "GUNICORNET_CMD_ARGS over the file");
+        Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromSeconds(30)), "the command line over both");
+        Assert.That(config.AccessLogFormat, Is.EqualTo("%(h)s %(s)s"), "quoted as a shell would");
+    }
+
+    [Test]
+    public void CmdArgs_MayNameTheConfigFile()
+    {
+        var path = Write("gunicorn.conf.py", "workers = 3\n");
+
+        var (config, errors) = Read(["app.dll"], new() { ["GUNICORNET_CMD_ARGS"] = $"-c {path}" });
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Workers, Is.EqualTo(3));
+    }
+
+    [TestCase("--workers zero", "GUNICORNET_CMD_ARGS: Cannot parse argument 'zero' for option '--workers' as expected type 'System.Int32'.")]
+    [TestCase("--bogus", "GUNICORNET_CMD_ARGS: Unrecognized option '--bogus'")]
+    [TestCase("-w 2 other.dll", "GUNICORNET_CMD_ARGS: holds options only; 'other.dll' is not one (name APP on the command line)")]
+    [TestCase("--access-logformat 'unclosed", "GUNICORNET_CMD_ARGS: unclosed ' quote")]
+    public void BadCmdArgs_AreErrorsNamingTheVariable(string value, string error)
+    {
+        var (config, errors) = Read(["app.dll"], new() { ["GUNICORNET_CMD_ARGS"] = value });
+
+        Assert.That(config, Is.Null);
+        Assert.That(errors, Does.Contain(error));
+    }
+
+    [Test]
+    public void PrintConfig_ListsEverySetting_AsAPyConfigThatReadsBackTheSame()
+    {
+        var (config, errors) = Read(["-b", "127.0.0.1:9000", "-b", "unix:/tmp/it's.sock", "-w", "3", "--access-logfile", "-", "--print-config", "app.dll"]);
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.PrintConfig, Is.True);
+        Assert.That(config.Effective, Does.Contain("workers = 3").And.Contain("bind = ['127.0.0.1:9000', 'unix:/tmp/it\\'s.sock']").And.Contain("pidfile = None"));
+        Assert.That(config.Effective.Select(l => l.Split(' ')[0]), Is.EquivalentTo(Settings.All.Select(s => s.Name).Except(["check_config", "print_config"])));
+
+        var path = Write("printed.conf.py", string.Join("\n", config.Effective.Where(l => !l.StartsWith("config ", StringComparison.Ordinal))));
+        var (again, againErrors) = Read(["-c", path, "app.dll"]);
+
+        Assert.That(againErrors, Is.Empty);
+        Assert.That(SameSettings(again! with { PrintConfig = true }, config), Is.True, string.Join("\n", again.Effective));
+    }
+
+    private static readonly string[] NoLines = [];
+
+    private static bool SameSettings(ServerConfig a, ServerConfig b) =>
+        a.Bind.SequenceEqual(b.Bind) && (a with { Bind = NoLines, Effective = NoLines }) == (b with { Bind = NoLines, Effective = NoLines });
+}
