@@ -64,26 +64,9 @@ internal static partial class PythonConfig
     /// <summary>The line without its comment (a # outside a string).</summary>
     private static string StripComment(string line)
     {
-        char? quote = null;
-        for (var i = 0; i < line.Length; i++)
+        foreach (var i in OutsideStrings(line))
         {
-            var c = line[i];
-            if (quote is not null)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == quote)
-                {
-                    quote = null;
-                }
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c == '#')
+            if (line[i] == '#')
             {
                 return line[..i];
             }
@@ -93,9 +76,12 @@ internal static partial class PythonConfig
     }
 
     /// <summary>How many brackets are open at the end of <paramref name="text"/> (outside strings).</summary>
-    private static int Depth(string text)
+    private static int Depth(string text) =>
+        OutsideStrings(text).Sum(i => text[i] is '[' or '(' ? 1 : text[i] is ']' or ')' ? -1 : 0);
+
+    /// <summary>The positions of <paramref name="text"/> that are code, not inside a quoted string.</summary>
+    private static IEnumerable<int> OutsideStrings(string text)
     {
-        var depth = 0;
         char? quote = null;
         for (var i = 0; i < text.Length; i++)
         {
@@ -115,17 +101,11 @@ internal static partial class PythonConfig
             {
                 quote = c;
             }
-            else if (c is '[' or '(')
+            else
             {
-                depth++;
-            }
-            else if (c is ']' or ')')
-            {
-                depth--;
+                yield return i;
             }
         }
-
-        return depth;
     }
 
     [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$")]
