@@ -28,6 +28,70 @@ public sealed class ConfigLayersTests
         CommandLine.Read(args, env ?? []);
 
     [Test]
+    public void AGunicornPyConfig_OfTheProcessAndProxySettings_IsRead()
+    {
+        var path = Write("gunicorn.conf.py", """
+            umask = 0o027
+            user = "nobody"
+            raw_env = ["A=1", "B=two words"]
+            forwarded_allow_ips = "10.0.0.0/8,127.0.0.1"
+            secure_scheme_headers = {
+                'X-FORWARDED-PROTO': 'https',   # nginx's
+                "X-SCHEME": "secure",
+            }
+            limit_request_line = 0x100
+            worker_connections = 50
+            """);
+
+        var (config, errors) = Read(["-c", path, "app.dll"]);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Umask, Is.EqualTo(0x17));
+        Assert.That(config.User, Is.EqualTo("nobody"));
+        Assert.That(config.RawEnv, Is.EqualTo(new[] { "A=1", "B=two words" }));
+        Assert.That(config.ForwardedAllowIps, Is.EqualTo("10.0.0.0/8,127.0.0.1"));
+        Assert.That(config.SecureSchemeHeaders, Is.EqualTo(new[] { "X-FORWARDED-PROTO=https", "X-SCHEME=secure" }));
+        Assert.That(config.LimitRequestLine, Is.EqualTo(256));
+        Assert.That(config.WorkerConnections, Is.EqualTo(50));
+    }
+
+    [TestCase("022", 0x12)]
+    [TestCase("0o22", 0x12)]
+    [TestCase("0x12", 0x12)]
+    [TestCase("18", 18)]
+    [TestCase("0", 0)]
+    public void Umask_ReadsOctalAsGunicornAndTheShellWrite(string value, int expected)
+    {
+        var (config, errors) = Read(["--umask", value, "app.dll"]);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Umask, Is.EqualTo(expected));
+    }
+
+    [TestCase(new[] { "--umask", "0o9" }, "--umask: '0o9' is not a mask")]
+    [TestCase(new[] { "--umask", "0o1000" }, "must be from 0 to 0o777")]
+    [TestCase(new[] { "--forwarded-allow-ips", "10.0.0.0/8,proxy" }, "'proxy' is neither an address nor a network")]
+    [TestCase(new[] { "--secure-scheme-header", "X-SSL" }, "'X-SSL' is not HEADER=VALUE")]
+    [TestCase(new[] { "--limit-request-line", "9000" }, "must be from 0 to 8190")]
+    [TestCase(new[] { "--cert-reqs", "2" }, "need a --certfile")]
+    [TestCase(new[] { "--group", "no-such-group-here" }, "no such group 'no-such-group-here'")]
+    public void ABadValue_IsRefusedWithItsReason(string[] args, string reason)
+    {
+        var (config, errors) = Read([.. args, "app.dll"]);
+
+        Assert.That(config, Is.Null);
+        Assert.That(string.Join("\n", errors), Does.Contain(reason));
+    }
+
+    [Test]
+    public void ForwardedAllowIps_DefaultsToTheVariable()
+    {
+        var (config, _) = Read(["app.dll"], new Dictionary<string, string?> { ["FORWARDED_ALLOW_IPS"] = "*" });
+
+        Assert.That(config!.ForwardedAllowIps, Is.EqualTo("*"));
+    }
+
+    [Test]
     public void AGunicornPyConfig_OfPlainAssignments_IsRead()
     {
         var path = Write("gunicorn.conf.py", """
@@ -61,7 +125,7 @@ public sealed class ConfigLayersTests
     }
 
     [TestCase("import multiprocessing\nworkers = 2\n", "line 1: only 'name = value' assignments are read, not: import multiprocessing")]
-    [TestCase("bind = '127.0.0.1:5000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n", "line 2: workers: the value must be a string, a number, True, False, None or a list of them, not: multiprocessing.cpu_count() * 2 + 1")]
+    [TestCase("bind = '127.0.0.1:5000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n", "line 2: workers: the value must be a string, a number, True, False, None, a list of them or a dict, not: multiprocessing.cpu_count() * 2 + 1")]
     [TestCase("\n\nworker_class = 'gevent'\n", "line 3: unknown setting 'worker_class'")]
     [TestCase("workers = 'three'\n", "line 1: workers: expected a whole number, got \"three\"")]
     [TestCase("def on_starting(server):\n    pass\n", "line 1: only 'name = value' assignments are read, not: def on_starting(server):")]
@@ -116,7 +180,7 @@ public sealed class ConfigLayersTests
     [Test]
     public void PrintConfig_ListsEverySetting_AsAPyConfigThatReadsBackTheSame()
     {
-        var (config, errors) = Read(["-b", "127.0.0.1:9000", "-b", "unix:/tmp/it's.sock", "-w", "3", "--access-logfile", "-", "--print-config", "app.dll"]);
+        var (config, errors) = Read(["-b", "127.0.0.1:9000", "-b", "unix:/tmp/it's.sock", "-w", "3", "--access-logfile", "-", "-e", "A=1", "--umask", "0o22", "--print-config", "app.dll"]);
         Assert.That(errors, Is.Empty);
         Assert.That(config!.PrintConfig, Is.True);
         Assert.That(config.Effective, Does.Contain("workers = 3").And.Contain("bind = ['127.0.0.1:9000', 'unix:/tmp/it\\'s.sock']").And.Contain("pidfile = None"));
@@ -132,5 +196,12 @@ public sealed class ConfigLayersTests
     private static readonly string[] NoLines = [];
 
     private static bool SameSettings(ServerConfig a, ServerConfig b) =>
-        a.Bind.SequenceEqual(b.Bind) && (a with { Bind = NoLines, Effective = NoLines }) == (b with { Bind = NoLines, Effective = NoLines });
+        a.Bind.SequenceEqual(b.Bind)
+        && a.RawEnv.SequenceEqual(b.RawEnv)
+        && a.SecureSchemeHeaders.SequenceEqual(b.SecureSchemeHeaders)
+        && a.ReloadExtraFiles.SequenceEqual(b.ReloadExtraFiles)
+        && Lists(a) == Lists(b);
+
+    private static ServerConfig Lists(ServerConfig c) =>
+        c with { Bind = NoLines, Effective = NoLines, RawEnv = NoLines, SecureSchemeHeaders = NoLines, ReloadExtraFiles = NoLines };
 }

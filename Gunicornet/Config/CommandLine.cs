@@ -156,6 +156,26 @@ internal sealed class CommandLine
             AccessLog = Value(result, Settings.AccessLog, errors),
             AccessLogFormat = Value(result, Settings.AccessLogFormat, errors),
             LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
+            ReusePort = Value(result, Settings.ReusePort, errors),
+            WorkerConnections = Value(result, Settings.WorkerConnections, errors),
+            LimitRequestLine = Value(result, Settings.LimitRequestLine, errors),
+            LimitRequestFields = Value(result, Settings.LimitRequestFields, errors),
+            LimitRequestFieldSize = Value(result, Settings.LimitRequestFieldSize, errors),
+            Daemon = Value(result, Settings.Daemon, errors),
+            RawEnv = Value(result, Settings.RawEnv, errors),
+            User = Value(result, Settings.User, errors),
+            Group = Value(result, Settings.Group, errors),
+            InitGroups = Value(result, Settings.InitGroups, errors),
+            Umask = Value(result, Settings.Umask, errors),
+            ProcName = Value(result, Settings.ProcName, errors),
+            ForwardedAllowIps = Value(result, Settings.ForwardedAllowIps, errors, "FORWARDED_ALLOW_IPS"),
+            SecureSchemeHeaders = Value(result, Settings.SecureSchemeHeaders, errors),
+            Tls = TlsFrom(result, errors),
+            CaptureOutput = Value(result, Settings.CaptureOutput, errors),
+            ControlSocket = Value(result, Settings.NoControlSocket, errors) ? null : Value(result, Settings.ControlSocket, errors),
+            ControlSocketMode = Value(result, Settings.ControlSocketMode, errors),
+            Reload = Value(result, Settings.Reload, errors),
+            ReloadExtraFiles = Value(result, Settings.ReloadExtraFiles, errors),
             CheckConfig = Value(result, Settings.CheckConfig, errors),
             PrintConfig = Value(result, Settings.PrintConfig, errors),
             Effective = _options
@@ -163,6 +183,27 @@ internal sealed class CommandLine
                 .Select(o => $"{o.Key.Name} = {o.Key.ValueAsPython(result, o.Value)}")
                 .ToList(),
         };
+    }
+
+    /// <summary>The TLS settings, or null when no certificate is set (a TLS setting without one is an error).</summary>
+    private Worker.TlsSettings? TlsFrom(ParseResult result, List<string> errors)
+    {
+        var cert = Value(result, Settings.CertFile, errors);
+        var key = Value(result, Settings.KeyFile, errors);
+        var ca = Value(result, Settings.CaCerts, errors);
+        var reqs = Value(result, Settings.CertReqs, errors);
+        var ciphers = Value(result, Settings.Ciphers, errors);
+        if (cert is null)
+        {
+            if (key is not null || ca is not null || reqs != 0 || ciphers is not null)
+            {
+                errors.Add("--keyfile, --ca-certs, --cert-reqs and --ciphers need a --certfile");
+            }
+
+            return null;
+        }
+
+        return new Worker.TlsSettings(Path.GetFullPath(cert), key is null ? null : Path.GetFullPath(key), ca is null ? null : Path.GetFullPath(ca), reqs, ciphers);
     }
 
     /// <summary>Maps a gunicorn log level name onto Microsoft.Extensions.Logging.</summary>

@@ -103,6 +103,10 @@ internal static class ConfigFile
             var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.String => new[] { value.GetString()! },
             var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
                 => value.EnumerateArray().Select(e => e.GetString()!).ToArray(),
+
+            // A dict ({"X-FORWARDED-PROTO": "https"}) as KEY=VALUE entries, as the command line gives them.
+            var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.Object && value.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String)
+                => value.EnumerateObject().Select(p => p.Name + "=" + p.Value.GetString()).ToArray(),
             _ => throw new FormatException($"expected {Describe(typeof(T))}, got {value.GetRawText()}"),
         };
         return (T)converted!;
@@ -111,6 +115,6 @@ internal static class ConfigFile
     private static string Describe(Type type) =>
         type == typeof(int) ? "a whole number"
         : type == typeof(bool) ? "true or false"
-        : type == typeof(string[]) ? "a string or a list of strings"
+        : type == typeof(string[]) ? "a string, a list of strings or a dict of strings"
         : "a string";
 }

@@ -8,7 +8,7 @@ namespace Gunicornet.Config;
 /// <summary>
 /// The plain assignments of a typical <c>gunicorn.conf.py</c>, so that an existing gunicorn config
 /// carries over: <c>name = value</c> lines whose value is a string, a number, <c>True</c>/<c>False</c>,
-/// <c>None</c> (the default) or a list or tuple of those, with comments and blank lines. Anything
+/// <c>None</c> (the default), a list or tuple of those, or a dict of strings, with comments and blank lines. Anything
 /// else (imports, expressions, hooks) is Python that Gunicornet does not run: an error names its line.
 /// </summary>
 internal static partial class PythonConfig
@@ -49,7 +49,7 @@ internal static partial class PythonConfig
             var reader = new ValueReader(match.Groups[2].Value);
             if (!reader.TryRead(out var json) || !reader.AtEnd)
             {
-                error = $"line {first}: {name}: the value must be a string, a number, True, False, None or a list of them, not: {Shorten(match.Groups[2].Value)}";
+                error = $"line {first}: {name}: the value must be a string, a number, True, False, None, a list of them or a dict, not: {Shorten(match.Groups[2].Value)}";
                 return null;
             }
 
@@ -77,7 +77,7 @@ internal static partial class PythonConfig
 
     /// <summary>How many brackets are open at the end of <paramref name="text"/> (outside strings).</summary>
     private static int Depth(string text) =>
-        OutsideStrings(text).Sum(i => text[i] is '[' or '(' ? 1 : text[i] is ']' or ')' ? -1 : 0);
+        OutsideStrings(text).Sum(i => text[i] is '[' or '(' or '{' ? 1 : text[i] is ']' or ')' or '}' ? -1 : 0);
 
     /// <summary>The positions of <paramref name="text"/> that are code, not inside a quoted string.</summary>
     private static IEnumerable<int> OutsideStrings(string text)
@@ -152,6 +152,11 @@ internal static partial class PythonConfig
                 return TryString(json);
             }
 
+            if (c == '{')
+            {
+                return TryDict(json);
+            }
+
             if (Word("True"))
             {
                 json.Append("true");
@@ -161,6 +166,16 @@ internal static partial class PythonConfig
             if (Word("False"))
             {
                 json.Append("false");
+                return true;
+            }
+
+            var prefixed = PrefixedIntegerToken().Match(text, _at);
+            if (prefixed.Success && prefixed.Index == _at)
+            {
+                _at += prefixed.Length;
+                var digits = prefixed.Groups[2].Value.Replace("_", "", StringComparison.Ordinal);
+                var radix = char.ToLowerInvariant(prefixed.Groups[1].Value[1]) switch { 'o' => 8, 'x' => 16, _ => 2 };
+                json.Append(Convert.ToInt64(digits, radix).ToString(CultureInfo.InvariantCulture));
                 return true;
             }
 
@@ -206,6 +221,53 @@ internal static partial class PythonConfig
                     _at++;
                 }
                 else if (_at >= text.Length || text[_at] != close)
+                {
+                    return false;
+                }
+            }
+        }
+
+        /// <summary>A dict of string keys (gunicorn's secure_scheme_headers), as a JSON object.</summary>
+        private bool TryDict(StringBuilder json)
+        {
+            _at++;
+            var items = new List<string>();
+            while (true)
+            {
+                SkipSpace();
+                if (_at < text.Length && text[_at] == '}')
+                {
+                    _at++;
+                    json.Append('{').Append(string.Join(',', items)).Append('}');
+                    return true;
+                }
+
+                var key = new StringBuilder();
+                if (_at >= text.Length || text[_at] is not ('"' or '\'') || !TryString(key))
+                {
+                    return false;
+                }
+
+                SkipSpace();
+                if (_at >= text.Length || text[_at] != ':')
+                {
+                    return false;
+                }
+
+                _at++;
+                var value = new StringBuilder();
+                if (!TryValue(value))
+                {
+                    return false;
+                }
+
+                items.Add(key + ":" + value);
+                SkipSpace();
+                if (_at < text.Length && text[_at] == ',')
+                {
+                    _at++;
+                }
+                else if (_at >= text.Length || text[_at] != '}')
                 {
                     return false;
                 }
@@ -268,4 +330,8 @@ internal static partial class PythonConfig
 
     [GeneratedRegex(@"[+-]?[0-9][0-9_]*(\.[0-9]+)?([eE][+-]?[0-9]+)?")]
     private static partial Regex NumberToken();
+
+    /// <summary>0o22, 0x1F, 0b101: Python's integer literals with a base (umask = 0o22).</summary>
+    [GeneratedRegex(@"(0[oOxXbB])([0-9a-fA-F_]+)")]
+    private static partial Regex PrefixedIntegerToken();
 }

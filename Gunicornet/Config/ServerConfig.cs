@@ -53,6 +53,66 @@ internal sealed record ServerConfig
     /// <summary>How long a stopping worker may finish its requests. Defaults to 30 seconds.</summary>
     public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>SO_REUSEPORT on the listeners.</summary>
+    public bool ReusePort { get; init; }
+
+    /// <summary>Simultaneous connections per worker.</summary>
+    public int WorkerConnections { get; init; } = 1000;
+
+    /// <summary>The request line's limit in bytes (0: Kestrel's largest).</summary>
+    public int LimitRequestLine { get; init; } = 4094;
+
+    /// <summary>The most header fields a request may have.</summary>
+    public int LimitRequestFields { get; init; } = 100;
+
+    /// <summary>One header field's limit in bytes (0: none per field).</summary>
+    public int LimitRequestFieldSize { get; init; } = 8190;
+
+    /// <summary>Detach into the background once bound.</summary>
+    public bool Daemon { get; init; }
+
+    /// <summary>KEY=VALUE variables set for the workers.</summary>
+    public IReadOnlyList<string> RawEnv { get; init; } = [];
+
+    /// <summary>The workers' user, as given (name or uid), or null.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The workers' group, as given (name or gid), or null.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Give the workers the supplementary groups of <see cref="User"/>.</summary>
+    public bool InitGroups { get; init; }
+
+    /// <summary>The file mode creation mask.</summary>
+    public int Umask { get; init; }
+
+    /// <summary>The processes' name, or null.</summary>
+    public string? ProcName { get; init; }
+
+    /// <summary>The trusted proxies (comma-separated addresses or networks, or '*').</summary>
+    public string ForwardedAllowIps { get; init; } = "127.0.0.1,::1";
+
+    /// <summary>HEADER=VALUE pairs that mark a request as https when a trusted proxy sends them.</summary>
+    public IReadOnlyList<string> SecureSchemeHeaders { get; init; } = [];
+
+    /// <summary>TLS: the certificate, its key, the client CAs, the client certificate mode and the ciphers.</summary>
+    public Worker.TlsSettings? Tls { get; init; }
+
+    /// <summary>Duplicate the workers' stdout onto the error log.</summary>
+    public bool CaptureOutput { get; init; }
+
+    /// <summary>The control socket's path, or null for none.</summary>
+    public string? ControlSocket { get; init; } = "gunicornet.ctl";
+
+    /// <summary>The control socket's permissions.</summary>
+    public int ControlSocketMode { get; init; } = 0x180;
+
+    /// <summary>Reload when the app's files change.</summary>
+    public bool Reload { get; init; }
+
+    /// <summary>More files watched by <see cref="Reload"/>.</summary>
+    public IReadOnlyList<string> ReloadExtraFiles { get; init; } = [];
+
     /// <summary>Check the configuration and that the app loads, then exit (<c>--check-config</c>).</summary>
     public bool CheckConfig { get; init; }
 

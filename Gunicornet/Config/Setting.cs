@@ -47,6 +47,7 @@ internal sealed class Setting<T> : Setting
 {
     private readonly Func<IReadOnlyDictionary<string, string?>, T> _default;
     private readonly Func<T, string?>? _validate;
+    private readonly Func<string, T>? _parse;
 
     public Setting(
         string name,
@@ -56,11 +57,13 @@ internal sealed class Setting<T> : Setting
         Func<IReadOnlyDictionary<string, string?>, T> defaultValue,
         Func<T, string?>? validate = null,
         string? metaVar = null,
-        string[]? choices = null)
+        string[]? choices = null,
+        Func<string, T>? parse = null)
         : base(name, section, flags, help)
     {
         _default = defaultValue;
         _validate = validate;
+        _parse = parse;
         MetaVar = metaVar;
         Choices = choices;
     }
@@ -82,13 +85,22 @@ internal sealed class Setting<T> : Setting
     {
         try
         {
-            return Validate(ConfigFile.Convert<T>(value));
+            return Validate(FromFile(value));
         }
         catch (FormatException e)
         {
             return e.Message;
         }
     }
+
+    /// <summary>
+    /// A config file's value as the setting's type: a string goes through the setting's own parser
+    /// when it has one (<c>umask = "0o22"</c>), as on the command line.
+    /// </summary>
+    private T FromFile(System.Text.Json.JsonElement value) =>
+        _parse is not null && value.ValueKind == System.Text.Json.JsonValueKind.String
+            ? _parse(value.GetString()!)
+            : ConfigFile.Convert<T>(value);
 
     /// <inheritdoc />
     public override System.Text.Json.JsonElement ValueAsJson(ParseResult result, Option option) =>
@@ -115,8 +127,24 @@ internal sealed class Setting<T> : Setting
         {
             Description = Help.Split(". ", 2)[0].TrimEnd('.') + ".",
             HelpName = MetaVar,
-            DefaultValueFactory = _ => fromFile ? ConfigFile.Convert<T>(value) : _default(environment),
+            DefaultValueFactory = _ => fromFile ? FromFile(value) : _default(environment),
         };
+        if (_parse is { } parse)
+        {
+            option.CustomParser = result =>
+            {
+                try
+                {
+                    return parse(result.Tokens.Single().Value);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"{Flags[0]}: {e.Message}");
+                    return default;
+                }
+            };
+        }
+
         if (typeof(T) != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(typeof(T)))
         {
             // Repeatable, as in gunicorn: -b A -b B.

@@ -201,10 +201,285 @@ internal static class Settings
         "Print every setting's value, after the config file, GUNICORNET_CMD_ARGS and the command line, as name = value lines (a config file Gunicornet reads back), then exit. Defaults to off.",
         _ => false);
 
+    /// <summary><c>--reuse-port</c>.</summary>
+    public static readonly Setting<bool> ReusePort = new(
+        "reuse_port",
+        "Server Socket",
+        ["--reuse-port"],
+        "Set SO_REUSEPORT on the listening sockets, so that other processes that set it too may bind the same port (the kernel spreads connections between them). Defaults to off: nothing else can bind the port.",
+        _ => false);
+
+    /// <summary><c>--worker-connections</c>.</summary>
+    public static readonly Setting<int> WorkerConnections = new(
+        "worker_connections",
+        "Worker Processes",
+        ["--worker-connections"],
+        "The maximum number of simultaneous connections per worker (Kestrel's MaxConcurrentConnections); a connection beyond it is closed at once. Defaults to 1000.",
+        _ => 1000,
+        validate: v => v >= 1 ? null : "must be at least 1",
+        metaVar: "INT");
+
+    /// <summary><c>--limit-request-line</c>.</summary>
+    public static readonly Setting<int> LimitRequestLine = new(
+        "limit_request_line",
+        "Security",
+        ["--limit-request-line"],
+        "The maximum size of the request line (method, target and version) in bytes; a longer one gets 414. 0 means Kestrel's largest, 8190 is gunicorn's. Defaults to 4094.",
+        _ => 4094,
+        validate: v => v is >= 0 and <= 8190 ? null : "must be from 0 to 8190",
+        metaVar: "INT");
+
+    /// <summary><c>--limit-request-fields</c>.</summary>
+    public static readonly Setting<int> LimitRequestFields = new(
+        "limit_request_fields",
+        "Security",
+        ["--limit-request-fields"],
+        "The maximum number of header fields in a request; more get 431. At most 32768. Defaults to 100.",
+        _ => 100,
+        validate: v => v is >= 1 and <= 32768 ? null : "must be from 1 to 32768",
+        metaVar: "INT");
+
+    /// <summary><c>--limit-request-field_size</c>.</summary>
+    public static readonly Setting<int> LimitRequestFieldSize = new(
+        "limit_request_field_size",
+        "Security",
+        ["--limit-request-field_size", "--limit-request-field-size"],
+        "The maximum size of one header field (name, colon, space and value) in bytes; a larger one gets 431. 0 means no limit per field (the total stays bounded). Defaults to 8190.",
+        _ => 8190,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>-D/--daemon</c>.</summary>
+    public static readonly Setting<bool> Daemon = new(
+        "daemon",
+        "Server Mechanics",
+        ["--daemon", "-D"],
+        "Detach from the terminal and run in the background, once the sockets are bound (an error before that still shows and sets the exit code). Use a --pid file and an --error-logfile with it. Defaults to off.",
+        _ => false);
+
+    /// <summary><c>-e/--env</c>.</summary>
+    public static readonly Setting<string[]> RawEnv = new(
+        "raw_env",
+        "Server Mechanics",
+        ["--env", "-e"],
+        "Set an environment variable for the app: -e KEY=VALUE, repeatable. HUP applies changes to the new workers. Defaults to none.",
+        _ => [],
+        validate: pairs => pairs.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) <= 0) is { } bad ? $"'{bad}' is not KEY=VALUE" : null,
+        metaVar: "ENV");
+
+    /// <summary><c>-u/--user</c>.</summary>
+    public static readonly Setting<string?> User = new(
+        "user",
+        "Server Mechanics",
+        ["--user", "-u"],
+        "Run the workers as this user (a name or a uid); the master keeps its own, so it may bind port 80 as root. Needs root. Defaults to the master's user.",
+        _ => null,
+        validate: v => v is null || Posix.Accounts.TryResolveUser(v, out _, out _, out var error) ? null : error,
+        metaVar: "USER");
+
+    /// <summary><c>-g/--group</c>.</summary>
+    public static readonly Setting<string?> Group = new(
+        "group",
+        "Server Mechanics",
+        ["--group", "-g"],
+        "Run the workers as this group (a name or a gid). Defaults to the --user's own group, or the master's group.",
+        _ => null,
+        validate: v => v is null || Posix.Accounts.TryResolveGroup(v, out _, out var error) ? null : error,
+        metaVar: "GROUP");
+
+    /// <summary><c>--initgroups</c>.</summary>
+    public static readonly Setting<bool> InitGroups = new(
+        "initgroups",
+        "Server Mechanics",
+        ["--initgroups"],
+        "Give the workers every supplementary group of --user (from /etc/group), not just --group. Defaults to off: the workers keep no supplementary group.",
+        _ => false);
+
+    /// <summary><c>-m/--umask</c>.</summary>
+    public static readonly Setting<int> Umask = new(
+        "umask",
+        "Server Mechanics",
+        ["--umask", "-m"],
+        "The file mode creation mask of the master and workers (it also decides unix sockets' permissions): octal as 0o22 or 022, or decimal. Defaults to 0.",
+        _ => 0,
+        validate: v => v is >= 0 and <= 0x1FF ? null : "must be from 0 to 0o777",
+        metaVar: "INT",
+        parse: ParseMask);
+
+    /// <summary><c>-n/--name</c>.</summary>
+    public static readonly Setting<string?> ProcName = new(
+        "proc_name",
+        "Server Mechanics",
+        ["--name", "-n"],
+        "A name for the processes, as ps -e, top and pgrep show them: Linux keeps the first 15 bytes of it. Defaults to none: the executable's name.",
+        _ => null,
+        metaVar: "STRING");
+
+    /// <summary><c>--reload</c>.</summary>
+    public static readonly Setting<bool> Reload = new(
+        "reload",
+        "Debugging",
+        ["--reload"],
+        "Reload (as HUP does) when a file in the app's directory or a --reload-extra-file changes. For development. Defaults to off.",
+        _ => false);
+
+    /// <summary><c>--reload-extra-file</c>.</summary>
+    public static readonly Setting<string[]> ReloadExtraFiles = new(
+        "reload_extra_files",
+        "Debugging",
+        ["--reload-extra-file"],
+        "Another file whose change reloads when --reload is on (e.g. appsettings.json outside the app's directory); repeatable. Defaults to none.",
+        _ => [],
+        metaVar: "FILE");
+
+    /// <summary><c>--forwarded-allow-ips</c>.</summary>
+    public static readonly Setting<string> ForwardedAllowIps = new(
+        "forwarded_allow_ips",
+        "Server Mechanics",
+        ["--forwarded-allow-ips"],
+        "The proxies trusted with X-Forwarded-For and the secure scheme headers: comma-separated addresses or networks (10.0.0.0/8), or '*' for any. From any other address those headers are ignored. Defaults to '127.0.0.1,::1', or $FORWARDED_ALLOW_IPS when set.",
+        env => env.TryGetValue("FORWARDED_ALLOW_IPS", out var ips) && !string.IsNullOrEmpty(ips) ? ips : "127.0.0.1,::1",
+        validate: v => Worker.ForwardedHeaders.TryParseTrusted(v, out _, out var error) ? null : error,
+        metaVar: "STRING");
+
+    /// <summary><c>--secure-scheme-header</c>.</summary>
+    public static readonly Setting<string[]> SecureSchemeHeaders = new(
+        "secure_scheme_headers",
+        "Server Mechanics",
+        ["--secure-scheme-header"],
+        "A header and the value by which a trusted proxy says the request came over https: HEADER=VALUE, repeatable; in a config file a dict as in gunicorn. Defaults to X-FORWARDED-PROTOCOL=ssl, X-FORWARDED-PROTO=https and X-FORWARDED-SSL=on.",
+        _ => ["X-FORWARDED-PROTOCOL=ssl", "X-FORWARDED-PROTO=https", "X-FORWARDED-SSL=on"],
+        validate: pairs => pairs.FirstOrDefault(p => p.IndexOf('=', StringComparison.Ordinal) <= 0) is { } bad ? $"'{bad}' is not HEADER=VALUE" : null,
+        metaVar: "HEADER=VALUE");
+
+    /// <summary><c>--certfile</c>.</summary>
+    public static readonly Setting<string?> CertFile = new(
+        "certfile",
+        "SSL",
+        ["--certfile"],
+        "Serve https with this PEM certificate (its chain may follow it in the file); the key is in --keyfile or in the same file. Defaults to none: plain http.",
+        _ => null,
+        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        metaVar: "FILE");
+
+    /// <summary><c>--keyfile</c>.</summary>
+    public static readonly Setting<string?> KeyFile = new(
+        "keyfile",
+        "SSL",
+        ["--keyfile"],
+        "The PEM private key of --certfile. Read by each worker before it drops privileges. Defaults to none: the key is in --certfile.",
+        _ => null,
+        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        metaVar: "FILE");
+
+    /// <summary><c>--ca-certs</c>.</summary>
+    public static readonly Setting<string?> CaCerts = new(
+        "ca_certs",
+        "SSL",
+        ["--ca-certs"],
+        "PEM certificates of the authorities that client certificates must chain to (with --cert-reqs 1 or 2). Defaults to none: the system's.",
+        _ => null,
+        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        metaVar: "FILE");
+
+    /// <summary><c>--cert-reqs</c>.</summary>
+    public static readonly Setting<int> CertReqs = new(
+        "cert_reqs",
+        "SSL",
+        ["--cert-reqs"],
+        "Client certificates, as Python's ssl module numbers them: 0 not asked for, 1 optional (checked when given), 2 required. Defaults to 0.",
+        _ => 0,
+        validate: v => v is >= 0 and <= 2 ? null : "must be 0 (none), 1 (optional) or 2 (required)",
+        metaVar: "INT");
+
+    /// <summary><c>--ciphers</c>.</summary>
+    public static readonly Setting<string?> Ciphers = new(
+        "ciphers",
+        "SSL",
+        ["--ciphers"],
+        "The TLS cipher suites to allow, colon-separated: IANA names (TLS_AES_128_GCM_SHA256) or an OpenSSL cipher string (ECDHE+AESGCM, expanded by the openssl command). Defaults to none: the system's policy.",
+        _ => null,
+        validate: v => v is null || Worker.Tls.TryParseCiphers(v, out _, out var error) ? null : error,
+        metaVar: "CIPHERS");
+
+    /// <summary><c>--capture-output</c>.</summary>
+    public static readonly Setting<bool> CaptureOutput = new(
+        "capture_output",
+        "Logging",
+        ["--capture-output"],
+        "Send what the app writes to stdout into the error log too (stderr goes there already). Defaults to off.",
+        _ => false);
+
+    /// <summary><c>--control-socket</c>.</summary>
+    public static readonly Setting<string> ControlSocket = new(
+        "control_socket",
+        "Control",
+        ["--control-socket"],
+        "The unix socket gunicornet ctl talks to, created with mode --control-socket-mode; relative paths are from the working directory (after --chdir). Defaults to gunicornet.ctl.",
+        _ => "gunicornet.ctl",
+        metaVar: "PATH");
+
+    /// <summary><c>--control-socket-mode</c>.</summary>
+    public static readonly Setting<int> ControlSocketMode = new(
+        "control_socket_mode",
+        "Control",
+        ["--control-socket-mode"],
+        "The permissions of the control socket, octal (0o600 or 600). Defaults to 0o600: the master's user only.",
+        _ => 0x180,
+        validate: v => v is >= 0 and <= 0x1FF ? null : "must be from 0 to 0o777",
+        metaVar: "MODE",
+        parse: ParseMask);
+
+    /// <summary><c>--no-control-socket</c>.</summary>
+    public static readonly Setting<bool> NoControlSocket = new(
+        "control_socket_disable",
+        "Control",
+        ["--no-control-socket"],
+        "Create no control socket. Defaults to off.",
+        _ => false);
+
+    /// <summary>
+    /// Reads a mask as gunicorn does (0o22, 0x12, 18) and as the shell's umask does (022: a leading
+    /// zero means octal).
+    /// </summary>
+    public static int ParseMask(string text)
+    {
+        var t = text.Trim().Replace("_", "", StringComparison.Ordinal);
+        static int Digits(string digits, int radix)
+        {
+            try
+            {
+                return digits.Length > 0 ? Convert.ToInt32(digits, radix) : throw new FormatException();
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+            {
+                throw new FormatException();
+            }
+        }
+
+        try
+        {
+            return t.ToLowerInvariant() switch
+            {
+                var o when o.StartsWith("0o", StringComparison.Ordinal) => Digits(o[2..], 8),
+                var x when x.StartsWith("0x", StringComparison.Ordinal) => Digits(x[2..], 16),
+                var z when z.Length > 1 && z[0] == '0' => Digits(z[1..], 8),
+                var d => int.Parse(d, NumberStyles.None, CultureInfo.InvariantCulture),
+            };
+        }
+        catch (FormatException)
+        {
+            throw new FormatException($"'{text}' is not a mask (e.g. 0o22, 022 or 18)");
+        }
+    }
+
     /// <summary>Every setting, in the order of the help text.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
-        Config, Bind, Backlog, Workers, Timeout, GracefulTimeout, BootTimeout, KeepAlive, MaxRequests, MaxRequestsJitter,
-        Chdir, PidFile, ErrorLog, LogLevel, AccessLog, AccessLogFormat, CheckConfig, PrintConfig,
+        Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, GracefulTimeout, BootTimeout, KeepAlive,
+        MaxRequests, MaxRequestsJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
+        Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
+        ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
+        ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
     ];
 }

@@ -37,6 +37,21 @@ internal static class LogFile
         }
     }
 
+    /// <summary>Makes descriptor 1 (stdout) the same file as descriptor 2 (<c>--capture-output</c>).</summary>
+    public static void DuplicateStderrOntoStdout()
+    {
+        int rc;
+        do
+        {
+            rc = Syscall.dup2(StderrFd, 1);
+        }
+        while (rc < 0 && Stdlib.GetLastError() == Errno.EINTR);
+
+        // Console.Out may already hold a duplicate of the old descriptor 1: point it at the new one.
+        var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        Console.SetOut(new StreamWriter(stdout, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
+    }
+
     /// <summary>
     /// Opens a log file for appending (created 0644 when missing). O_APPEND: each write(2) lands whole
     /// at the end of the file, so the lines of several processes never overwrite or split each other.

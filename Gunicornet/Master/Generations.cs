@@ -13,6 +13,10 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
     public void Prepare(int generation, ServerConfig config, AppSpec app)
     {
         var snapshot = snapshots.Take(app.AssemblyPath, generation);
+        var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
+
+        // Workers running as --user read their snapshot and map the balance board.
+        Posix.Accounts.Chown(snapshots.Root, uid, gid);
         _specs[generation] = new WorkerSpec
         {
             AppPath = snapshot,
@@ -30,6 +34,20 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             AccessLogFormat = config.AccessLogFormat,
             Generation = generation,
             BalanceFile = balance.Path,
+            WorkerConnections = config.WorkerConnections,
+            LimitRequestLine = config.LimitRequestLine,
+            LimitRequestFields = config.LimitRequestFields,
+            LimitRequestFieldSize = config.LimitRequestFieldSize,
+            Environment = [.. config.RawEnv],
+            Uid = uid,
+            Gid = gid,
+            UserName = userName,
+            InitGroups = config.InitGroups,
+            ForwardedAllowIps = config.ForwardedAllowIps,
+            SecureSchemeHeaders = [.. config.SecureSchemeHeaders],
+            Tls = config.Tls,
+            ProcName = config.ProcName,
+            CaptureOutput = config.CaptureOutput && errorLog is not null,
         };
     }
 

@@ -10,6 +10,7 @@ internal sealed class Listener : IDisposable
 {
     private const int SOL_SOCKET = 1;
     private const int SO_REUSEADDR = 2;
+    private const int SO_REUSEPORT = 15;
     private bool _unlinkOnClose;
 
     private Listener(BindAddress address, Socket socket, bool unlinkOnClose)
@@ -42,14 +43,17 @@ internal sealed class Listener : IDisposable
     };
 
     /// <summary>Binds and listens; throws <see cref="ListenerException"/> with a one-line reason.</summary>
-    public static Listener Bind(BindAddress address, int backlog) => address.Kind switch
+    /// <param name="address">What to bind.</param>
+    /// <param name="backlog">The listen backlog.</param>
+    /// <param name="reusePort">Set SO_REUSEPORT (<c>--reuse-port</c>) on a TCP socket.</param>
+    public static Listener Bind(BindAddress address, int backlog, bool reusePort = false) => address.Kind switch
     {
         BindKind.Unix => BindUnix(address, backlog),
         BindKind.Fd => Adopt(address, backlog),
-        _ => BindTcp(address, backlog),
+        _ => BindTcp(address, backlog, reusePort),
     };
 
-    private static Listener BindTcp(BindAddress address, int backlog)
+    private static Listener BindTcp(BindAddress address, int backlog, bool reusePort)
     {
         IPAddress ip;
         if (!IPAddress.TryParse(address.Host, out ip!))
@@ -72,6 +76,11 @@ internal sealed class Listener : IDisposable
             // Not .NET's ReuseAddress: on Linux it sets SO_REUSEPORT too, which would let a second
             // server bind the same port and silently share its connections.
             socket.SetRawSocketOption(SOL_SOCKET, SO_REUSEADDR, BitConverter.GetBytes(1));
+            if (reusePort)
+            {
+                socket.SetRawSocketOption(SOL_SOCKET, SO_REUSEPORT, BitConverter.GetBytes(1));
+            }
+
             socket.Bind(new IPEndPoint(ip, address.Port));
             socket.Listen(backlog);
             return new Listener(address, socket, unlinkOnClose: false);

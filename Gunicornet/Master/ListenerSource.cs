@@ -38,18 +38,26 @@ internal static class ListenerSource
 
         origin = "bind";
         var listeners = new List<Listener>();
+
+        // As gunicorn: the umask setting decides the permissions of the unix sockets it binds
+        // (0, the default, lets anyone connect: nginx runs as another user).
+        var umask = Mono.Unix.Native.Syscall.umask((Mono.Unix.Native.FilePermissions)config.Umask);
         try
         {
             foreach (var bind in config.Bind)
             {
                 BindAddress.TryParse(bind, out var address, out _);
-                listeners.Add(Listener.Bind(address!, config.Backlog));
+                listeners.Add(Listener.Bind(address!, config.Backlog, config.ReusePort));
             }
         }
         catch
         {
             listeners.ForEach(l => l.Dispose());
             throw;
+        }
+        finally
+        {
+            Mono.Unix.Native.Syscall.umask(umask);
         }
 
         return listeners;

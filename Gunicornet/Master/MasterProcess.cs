@@ -34,18 +34,37 @@ internal static partial class MasterProcess
             return Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
         }
 
+        if (Prerequisites(config) is { } problem)
+        {
+            return Fail(problem);
+        }
+
         var errorLog = config.ErrorLog == "-" ? null : Path.GetFullPath(config.ErrorLog);
         if (errorLog is not null)
         {
             try
             {
                 LogFile.RedirectStderr(errorLog);
+                GiveLogsToWorkers(config, errorLog);
             }
             catch (IOException e)
             {
                 return Fail(e.Message);
             }
         }
+        else
+        {
+            try
+            {
+                GiveLogsToWorkers(config, null);
+            }
+            catch (IOException e)
+            {
+                return Fail(e.Message);
+            }
+        }
+
+        ProcessName.Set(config.ProcName);
 
         using var loggers = ErrorLog.CreateFactory(config.LogLevel);
         var logger = loggers.CreateLogger("Gunicornet.Master");
@@ -180,6 +199,50 @@ internal static partial class MasterProcess
         {
             Fail($"App failed to load: {e.Message}");
             return ExitCodes.AppLoadError;
+        }
+    }
+
+    /// <summary>What must hold before the master binds: root for --user, a TLS certificate that loads.</summary>
+    private static string? Prerequisites(ServerConfig config)
+    {
+        if ((config.User is not null || config.Group is not null) && Mono.Unix.Native.Syscall.geteuid() != 0)
+        {
+            return "--user and --group need the master to run as root (it is not): workers can't change to another user";
+        }
+
+        if (config.Tls is { } tls)
+        {
+            try
+            {
+                using var certificate = Tls.Load(tls).ServerCertificate;
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Workers running as --user reopen the log files on USR1: the files must be theirs.</summary>
+    private static void GiveLogsToWorkers(ServerConfig config, string? errorLog)
+    {
+        var (uid, gid, _) = Accounts.Resolve(config.User, config.Group);
+        if (uid is null && gid is null)
+        {
+            return;
+        }
+
+        if (errorLog is not null)
+        {
+            Accounts.Chown(errorLog, uid, gid);
+        }
+
+        if (config.AccessLog is { } access and not "-")
+        {
+            Mono.Unix.Native.Syscall.close(LogFile.OpenAppend(Path.GetFullPath(access), "access log"));
+            Accounts.Chown(Path.GetFullPath(access), uid, gid);
         }
     }
 

@@ -40,6 +40,12 @@ internal sealed class ProcessWorkerLauncher : IWorkerLauncher
                 start.ArgumentList.Add(argument);
             }
 
+            foreach (var pair in spec.Environment)
+            {
+                var (name, value) = (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+                start.Environment[name] = value;
+            }
+
             start.Environment[WorkerSpec.EnvironmentVariable] = spec.ToJson();
             var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_self.FileName}");
             toMaster.DisposeLocalCopyOfClientHandle();

@@ -26,14 +26,16 @@ internal sealed partial class WorkerHost
     private readonly RequestStats _stats = new();
     private readonly Drain _drain;
     private readonly AccessLogger? _accessLog;
+    private readonly Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? _tls;
     private readonly Lock _lock = new();
     private IHost? _host;
     private bool _ready;
     private bool _stopping;
 
-    public WorkerHost(WorkerSpec spec, WorkerChannel channel, ILoggerFactory loggers)
+    public WorkerHost(WorkerSpec spec, WorkerChannel channel, ILoggerFactory loggers, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls = null)
     {
         _spec = spec;
+        _tls = tls;
         _channel = channel;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
@@ -168,7 +170,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

@@ -1,6 +1,7 @@
 using Gunicornet.Ipc;
 using Gunicornet.Logging;
 using Gunicornet.Posix;
+using Microsoft.Extensions.Logging;
 
 namespace Gunicornet.Worker;
 
@@ -30,10 +31,32 @@ internal static class WorkerMain
         var loggers = ErrorLog.CreateFactory(Config.CommandLine.ParseLogLevel(spec.LogLevel));
         using var channel = WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
         channel.Send(new Booted());
+        ProcessName.Set(spec.ProcName);
+        if (spec.CaptureOutput)
+        {
+            // The app's Console.Out writes to descriptor 1, which now is the error log too.
+            LogFile.DuplicateStderrOntoStdout();
+        }
+
+        Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls;
+        try
+        {
+            // Read while the worker may still read the key; then the privileges go.
+            tls = spec.Tls is { } settings ? Tls.Load(settings) : null;
+            Accounts.DropPrivileges(spec.Uid, spec.Gid, spec.UserName, spec.InitGroups);
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.Flush();
+            loggers.CreateLogger("Gunicornet.Worker").LogCritical("{Message}", e.Message);
+            loggers.Dispose();
+            return ExitCodes.WorkerBootError;
+        }
+
         Directory.SetCurrentDirectory(spec.ContentRoot);
         try
         {
-            return new WorkerHost(spec, channel, loggers).Run();
+            return new WorkerHost(spec, channel, loggers, tls).Run();
         }
         finally
         {

@@ -25,15 +25,17 @@ internal static class WorkerServices
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
     {
         services.PostConfigure<KestrelServerOptions>(options =>
         {
-            AdoptListeners(options, spec, drain, log);
+            AdoptListeners(options, spec, drain, tls, log);
             if (spec.KeepAliveSeconds > 0)
             {
                 options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(spec.KeepAliveSeconds);
             }
+
+            ApplyLimits(options.Limits, spec);
         });
         WrapTransports(services, drain);
 
@@ -46,7 +48,9 @@ internal static class WorkerServices
         services.AddSingleton<IHostLifetime, WorkerLifetime>();
 
         services.AddSingleton(stats);
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, closeEveryConnection: spec.KeepAliveSeconds <= 0));
+        var forwarded = ForwardedHeaders.Create(spec.ForwardedAllowIps, spec.SecureSchemeHeaders);
+        var fieldLimit = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize : int.MaxValue;
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, forwarded, fieldLimit, closeEveryConnection: spec.KeepAliveSeconds <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -64,8 +68,23 @@ internal static class WorkerServices
         });
     }
 
+    /// <summary>
+    /// gunicorn's limits on Kestrel. The request line: gunicorn counts it without its CRLF, Kestrel
+    /// with it. Kestrel has no limit per header field: the total is sized for the count times the
+    /// field limit, and <see cref="RequestFilter"/> checks each field.
+    /// </summary>
+    internal static void ApplyLimits(KestrelServerLimits limits, WorkerSpec spec)
+    {
+        limits.MaxConcurrentConnections = spec.WorkerConnections;
+        limits.MaxConcurrentUpgradedConnections = spec.WorkerConnections;
+        limits.MaxRequestLineSize = spec.LimitRequestLine > 0 ? spec.LimitRequestLine + 2 : 8192 + 2;
+        limits.MaxRequestHeaderCount = spec.LimitRequestFields;
+        var perField = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize + 2L : 8192 + 2L;
+        limits.MaxRequestHeadersTotalSize = (int)Math.Clamp(perField * spec.LimitRequestFields, 32 * 1024, 64 * 1024 * 1024);
+    }
+
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
-    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ILogger log)
+    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
     {
         var own = CodeBackedListenOptions?.GetValue(options) as List<ListenOptions>
             ?? throw new InvalidOperationException(
@@ -84,7 +103,14 @@ internal static class WorkerServices
         options.ConfigurationLoader = null;
         foreach (var fd in spec.ListenFds)
         {
-            options.ListenHandle((ulong)fd, listen => listen.Use(drain.Track));
+            options.ListenHandle((ulong)fd, listen =>
+            {
+                listen.Use(drain.Track);
+                if (tls is not null)
+                {
+                    listen.UseHttps(tls);
+                }
+            });
         }
     }
 
@@ -112,7 +138,7 @@ internal static class WorkerServices
             ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, ForwardedHeaders? forwarded, int fieldLimit, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -131,7 +157,17 @@ internal static class WorkerServices
                 var body = accessLog?.Begin(context);
                 try
                 {
-                    await inner(context);
+                    if (Refusal(context) is { } refusal)
+                    {
+                        context.Response.StatusCode = refusal.Status;
+                        context.Response.Headers.Connection = "close";
+                        context.Response.ContentType = "text/plain";
+                        await context.Response.WriteAsync(refusal.Reason);
+                    }
+                    else
+                    {
+                        await inner(context);
+                    }
                 }
                 finally
                 {
@@ -141,5 +177,23 @@ internal static class WorkerServices
             });
             next(app);
         };
+
+        /// <summary>What Kestrel lets through and gunicorn's settings do not: an oversized header field, contradictory proxy headers.</summary>
+        private (int Status, string Reason)? Refusal(HttpContext context)
+        {
+            foreach (var (name, values) in context.Request.Headers)
+            {
+                foreach (var value in values)
+                {
+                    // "Name: value", as gunicorn measures a field.
+                    if (name.Length + 2 + (value?.Length ?? 0) > fieldLimit)
+                    {
+                        return (StatusCodes.Status431RequestHeaderFieldsTooLarge, $"Request Header Fields Too Large: {name}\n");
+                    }
+                }
+            }
+
+            return forwarded?.Apply(context) is { } error ? (StatusCodes.Status400BadRequest, $"Bad Request: {error}\n") : null;
+        }
     }
 }

@@ -63,6 +63,48 @@ internal sealed record WorkerSpec
     /// <summary>The worker's age: 1 for the first worker the master spawned, 2 for the next, and so on.</summary>
     public int Age { get; init; }
 
+    /// <summary>Simultaneous connections Kestrel accepts.</summary>
+    public int WorkerConnections { get; init; } = 1000;
+
+    /// <summary>The request line's limit in bytes; 0 for Kestrel's largest.</summary>
+    public int LimitRequestLine { get; init; } = 4094;
+
+    /// <summary>The most header fields in a request.</summary>
+    public int LimitRequestFields { get; init; } = 100;
+
+    /// <summary>One header field's limit in bytes; 0 for none.</summary>
+    public int LimitRequestFieldSize { get; init; } = 8190;
+
+    /// <summary>KEY=VALUE variables the worker is started with.</summary>
+    public string[] Environment { get; init; } = [];
+
+    /// <summary>The uid to run as, or null to keep the master's.</summary>
+    public uint? Uid { get; init; }
+
+    /// <summary>The gid to run as, or null to keep the master's.</summary>
+    public uint? Gid { get; init; }
+
+    /// <summary>The user's name, for initgroups.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary>Take the supplementary groups of the user.</summary>
+    public bool InitGroups { get; init; }
+
+    /// <summary>The trusted proxies.</summary>
+    public string ForwardedAllowIps { get; init; } = "127.0.0.1,::1";
+
+    /// <summary>HEADER=VALUE pairs marking https, from a trusted proxy.</summary>
+    public string[] SecureSchemeHeaders { get; init; } = [];
+
+    /// <summary>TLS, or null for plain http.</summary>
+    public TlsSettings? Tls { get; init; }
+
+    /// <summary>The processes' name, or null.</summary>
+    public string? ProcName { get; init; }
+
+    /// <summary>Duplicate stdout onto the error log.</summary>
+    public bool CaptureOutput { get; init; }
+
     /// <summary>Serialises the spec for the environment.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, WorkerSpecJson.Default.WorkerSpec);
 

@@ -23,6 +23,16 @@ public sealed class MainApp : IWebApp
         app.MapGet("/contentroot", () => env.ContentRootPath);
         app.MapGet("/greeting", () => File.ReadAllText("greeting.txt").Trim());
         app.MapGet("/name", () => env.ApplicationName);
+        app.MapGet("/env", (string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)");
+        app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
+
+        // What the app writes to its standard output.
+        app.MapGet("/print", (string text) =>
+        {
+            Console.Out.WriteLine(text);
+            Console.Out.Flush();
+            return "printed";
+        });
 
         // Blocks every thread-pool thread: the worker's heartbeat (from the pool) falls silent.
         app.MapGet("/starve", (int seconds) =>
