@@ -88,7 +88,7 @@ internal static partial class MasterProcess
 
         foreach (var listener in listeners)
         {
-            LogListening(logger, listener.Url, Environment.ProcessId);
+            LogListening(logger, config.Tls is null ? listener.Url : listener.Url.Replace("http://", "https://", StringComparison.Ordinal), Environment.ProcessId);
         }
 
         if (origin != "bind")
