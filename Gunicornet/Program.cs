@@ -14,6 +14,11 @@ if (args is [SelfCommand.WorkerVerb, ..])
     return WorkerMain.Run();
 }
 
+if (args is [ControlClient.Verb, .. var control])
+{
+    return ControlClient.Run(control);
+}
+
 var environment = CurrentEnvironment();
 var commandLine = new CommandLine(environment);
 commandLine.Root.SetAction(_ =>
@@ -34,7 +39,12 @@ commandLine.Root.SetAction(_ =>
         return ExitCodes.Ok;
     }
 
-    return config.CheckConfig ? MasterProcess.Check(config) : MasterProcess.Run(config, args, Reread);
+    if (config.CheckConfig)
+    {
+        return MasterProcess.Check(config);
+    }
+
+    return config.Daemon && !Daemon.IsDaemon ? Daemon.Launch(args) : MasterProcess.Run(config, args, Reread);
 });
 
 var parsed = commandLine.Parse(args);

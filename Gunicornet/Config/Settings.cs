@@ -320,7 +320,7 @@ internal static class Settings
         "reload",
         "Debugging",
         ["--reload"],
-        "Reload (as HUP does) when a file in the app's directory or a --reload-extra-file changes. For development. Defaults to off.",
+        "Reload (as HUP does) when the app's code changes (the .dll, .json, .so and .pdb files in its folder, what a reload copies) or a --reload-extra-file does. For development. Defaults to off.",
         _ => false);
 
     /// <summary><c>--reload-extra-file</c>.</summary>
@@ -428,7 +428,7 @@ internal static class Settings
         _ => 0x180,
         validate: v => v is >= 0 and <= 0x1FF ? null : "must be from 0 to 0o777",
         metaVar: "MODE",
-        parse: ParseMask);
+        parse: ParseMode);
 
     /// <summary><c>--no-control-socket</c>.</summary>
     public static readonly Setting<bool> NoControlSocket = new(
@@ -437,6 +437,19 @@ internal static class Settings
         ["--no-control-socket"],
         "Create no control socket. Defaults to off.",
         _ => false);
+
+    /// <summary>Reads a file mode as chmod does: octal, with or without 0o (600, 0600, 0o600).</summary>
+    public static int ParseMode(string text)
+    {
+        var t = text.Trim();
+        var digits = t.StartsWith("0o", StringComparison.OrdinalIgnoreCase) ? t[2..] : t;
+        if (digits.Length == 0 || !digits.All(c => c is >= '0' and <= '7'))
+        {
+            throw new FormatException($"'{text}' is not an octal mode (e.g. 600 or 0o600)");
+        }
+
+        return digits.Aggregate(0, (n, c) => n > 0x1FF ? n : (n * 8) + (c - '0'));
+    }
 
     /// <summary>
     /// Reads a mask as gunicorn does (0o22, 0x12, 18) and as the shell's umask does (022: a leading

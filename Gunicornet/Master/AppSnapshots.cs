@@ -16,6 +16,10 @@ namespace Gunicornet.Master;
 internal sealed class AppSnapshots : IDisposable
 {
     private static readonly string[] CodeExtensions = [".dll", ".so", ".pdb", ".json", ".dylib"];
+
+    /// <summary>True for a file a snapshot copies: the app's code and its .json configuration.</summary>
+    public static bool IsCode(string name) =>
+        CodeExtensions.Contains(Path.GetExtension(name), StringComparer.OrdinalIgnoreCase) || name.Contains(".so.", StringComparison.Ordinal);
     private readonly string _root;
 
     public AppSnapshots(string root)
@@ -76,7 +80,7 @@ internal sealed class AppSnapshots : IDisposable
         foreach (var file in Directory.EnumerateFiles(source))
         {
             var name = Path.GetFileName(file);
-            if (CodeExtensions.Contains(Path.GetExtension(name), StringComparer.OrdinalIgnoreCase) || name.Contains(".so.", StringComparison.Ordinal))
+            if (IsCode(name))
             {
                 File.Copy(file, Path.Combine(target, name));
             }

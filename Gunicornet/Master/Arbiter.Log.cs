@@ -8,6 +8,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Handling signal: {Signal}")]
     private partial void LogHandlingSignal(string signal);
 
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Control command: {Command}")]
+    private partial void LogControlCommand(string command);
+
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Ignoring signal: {Signal} (not supported by this version)")]
     private partial void LogSignalNotSupported(string signal);
 

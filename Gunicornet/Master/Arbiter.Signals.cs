@@ -7,9 +7,24 @@ internal sealed partial class Arbiter
 {
     private bool _reloading;
 
+    /// <summary>
+    /// Does what <paramref name="signal"/> would, on behalf of the control socket (call inside the
+    /// loop, through a <see cref="LoopAction"/>).
+    /// </summary>
+    internal void Command(Signal signal, string command)
+    {
+        LogControlCommand(command);
+        Act(signal);
+    }
+
     private void HandleSignal(Signal signal)
     {
         LogHandlingSignal(signal.Name());
+        Act(signal);
+    }
+
+    private void Act(Signal signal)
+    {
         switch (signal)
         {
             case Signal.Term:

@@ -156,11 +156,11 @@ internal sealed class Listener : IDisposable
         return new Listener(address, socket, unlinkOnClose: false);
     }
 
-    private static bool IsSocket(string path) =>
+    internal static bool IsSocket(string path) =>
         Mono.Unix.Native.Syscall.lstat(path, out var st) == 0
         && (st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) == Mono.Unix.Native.FilePermissions.S_IFSOCK;
 
-    private static bool IsInUse(string path)
+    internal static bool IsInUse(string path)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try

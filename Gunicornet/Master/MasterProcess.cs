@@ -21,6 +21,11 @@ internal static partial class MasterProcess
     /// <param name="reread">Reads the configuration again (HUP): the config, or the errors that refuse it.</param>
     public static int Run(ServerConfig config, IReadOnlyList<string> arguments, Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread)
     {
+        if (Daemon.IsDaemon)
+        {
+            Daemon.Detach();
+        }
+
         if (config.Chdir is { } chdir)
         {
             // As gunicorn: the master changes directory before it loads anything, so relative paths
@@ -96,6 +101,12 @@ internal static partial class MasterProcess
             LogListenersFrom(logger, origin);
         }
 
+        if (Daemon.IsDaemon)
+        {
+            // Bound: the command that started the daemon may return, and the terminal go.
+            Daemon.Bound(stderrIsLogFile: errorLog is not null);
+        }
+
         LogUsingWorker(logger);
         using var snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
         var boardPath = Path.Combine(snapshots.Root, "balance");
@@ -146,6 +157,16 @@ internal static partial class MasterProcess
             loggers.CreateLogger<Arbiter>());
         upgrade = new BinaryUpgrade(arguments, listeners, pidFile, notifier, arbiter.Post, logger);
 
+        using var control = config.ControlSocket is { } controlPath
+            ? ControlServer.Start(controlPath, config.ControlSocketMode, arbiter, listeners.Select(l => l.Url).ToList(), config.Effective, loggers.CreateLogger("Gunicornet.Control"))
+            : null;
+        using var watcher = config.Reload
+            ? new CodeWatcher(
+                Path.GetDirectoryName(app.AssemblyPath)!,
+                config.ReloadExtraFiles,
+                changed => arbiter.Post(new LoopAction(() => arbiter.Command(Signal.Hup, $"reload ({changed} changed)"))),
+                loggers.CreateLogger("Gunicornet.Reload"))
+            : null;
         int exitCode;
         using (new SignalSource(
             [Signal.Hup, Signal.Int, Signal.Quit, Signal.Term, Signal.Ttin, Signal.Ttou, Signal.Winch, Signal.Usr1, Signal.Usr2],
