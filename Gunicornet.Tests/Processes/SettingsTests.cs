@@ -244,6 +244,32 @@ public sealed class SettingsTests
         await Wait.Until(() => File.Exists(access) && File.ReadAllText(access).Contains("GET /pid"), TimeSpan.FromSeconds(10), "the access log written by the unprivileged worker", ct);
     }
 
+    [TestCase(new[] { "--initgroups" }, 65534, new[] { 65534 }, TestName = "InitGroups_GivesTheWorkersTheUsersGroups")]
+    [TestCase(new[] { "--group", "0" }, 0, new int[0], TestName = "Group_WinsOverTheUsersOwn_AndNoSupplementaryGroupIsKept")]
+    public async Task UserAndGroups(string[] extra, int gid, int[] groups, CancellationToken ct)
+    {
+        Assume.That(Environment.UserName, Is.EqualTo("root"), "dropping privileges needs a root master");
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, ["--user", "nobody", .. extra]);
+        await using var _ = server;
+
+        var worker = int.Parse((await Http.Get(url, "/pid", ct)).Body, CultureInfo.InvariantCulture);
+
+        Assert.That(Ids(worker, "Gid")[1], Is.EqualTo(gid));
+        Assert.That(Ids(worker, "Groups"), Is.EqualTo(groups), "supplementary groups: nobody's from /etc/group with --initgroups, none without");
+    }
+
+    [Test]
+    public async Task User_WithoutRoot_IsAOneLineError(CancellationToken ct)
+    {
+        Assume.That(Environment.UserName, Is.EqualTo("root"), "starting the master as another user needs root");
+
+        var (code, output) = await Command.Run(
+            ct, "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", Paths.Server, "-b", "127.0.0.1:0", "--no-control-socket", "--user", "root", App);
+
+        Assert.That(code, Is.EqualTo(1), output);
+        Assert.That(output, Is.EqualTo("gunicornet: error: --user and --group need the master to run as root (it is not): workers can't change to another user"));
+    }
+
     [Test]
     public async Task User_ThatDoesNotExist_IsAUsageError(CancellationToken ct)
     {
