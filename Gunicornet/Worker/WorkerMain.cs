@@ -28,6 +28,9 @@ internal static class WorkerMain
             FileDescriptors.SetCloseOnExec(fd, closeOnExec: true);
         }
 
+        // A bare LF ends no line here (RFC 9112 §2.2 lets a server refuse it): a proxy in front that
+        // reads lines differently could otherwise be made to see other requests than the worker does.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         var loggers = ErrorLog.CreateFactory(Config.CommandLine.ParseLogLevel(spec.LogLevel));
         using var channel = WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
         channel.Send(new Booted());

@@ -50,7 +50,7 @@ internal static class WorkerServices
         services.AddSingleton(stats);
         var forwarded = ForwardedHeaders.Create(spec.ForwardedAllowIps, spec.SecureSchemeHeaders);
         var fieldLimit = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize : int.MaxValue;
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, forwarded, fieldLimit, closeEveryConnection: spec.KeepAliveSeconds <= 0));
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: spec.KeepAliveSeconds <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -138,7 +138,7 @@ internal static class WorkerServices
             ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, ForwardedHeaders? forwarded, int fieldLimit, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -157,12 +157,12 @@ internal static class WorkerServices
                 var body = accessLog?.Begin(context);
                 try
                 {
-                    if (Refusal(context) is { } refusal)
+                    if (await checks.CheckAsync(context) is { } refusal)
                     {
                         context.Response.StatusCode = refusal.Status;
                         context.Response.Headers.Connection = "close";
                         context.Response.ContentType = "text/plain";
-                        await context.Response.WriteAsync(refusal.Reason);
+                        await context.Response.WriteAsync(refusal.Reason + "\n");
                     }
                     else
                     {
@@ -177,23 +177,5 @@ internal static class WorkerServices
             });
             next(app);
         };
-
-        /// <summary>What Kestrel lets through and gunicorn's settings do not: an oversized header field, contradictory proxy headers.</summary>
-        private (int Status, string Reason)? Refusal(HttpContext context)
-        {
-            foreach (var (name, values) in context.Request.Headers)
-            {
-                foreach (var value in values)
-                {
-                    // "Name: value", as gunicorn measures a field.
-                    if (name.Length + 2 + (value?.Length ?? 0) > fieldLimit)
-                    {
-                        return (StatusCodes.Status431RequestHeaderFieldsTooLarge, $"Request Header Fields Too Large: {name}\n");
-                    }
-                }
-            }
-
-            return forwarded?.Apply(context) is { } error ? (StatusCodes.Status400BadRequest, $"Bad Request: {error}\n") : null;
-        }
     }
 }

@@ -97,3 +97,21 @@ public sealed class CrashingApp : IWebApp
 public sealed class NotAnApp
 {
 }
+
+/// <summary>Answers every method and path with 200 once it has read the whole body: "METHOD PATH BYTES".</summary>
+public sealed class EchoApp : IWebApp
+{
+    /// <inheritdoc />
+    public void Configure(WebApplication app) => app.Run(async context =>
+    {
+        var buffer = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer)) > 0)
+        {
+            total += read;
+        }
+
+        await context.Response.WriteAsync($"{context.Request.Method} {context.Request.Path} {total}");
+    });
+}
