@@ -20,4 +20,7 @@ internal static class ExitCodes
 
     /// <summary>A worker could not load or initialise the app.</summary>
     public const int AppLoadError = 4;
+
+    /// <summary>How .NET reports a process killed by SIGKILL (128 + 9), as the shell does.</summary>
+    public const int KilledBySigkill = 137;
 }

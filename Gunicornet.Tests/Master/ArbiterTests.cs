@@ -71,6 +71,31 @@ public sealed class ArbiterTests
         Assert.That(_log.Has($"Worker (pid:{Launched[0].Pid}) {logged}"), Is.True, _log.ToString());
     }
 
+    [TestCase(1, true)]
+    [TestCase(ExitCodes.KilledBySigkill, false)]
+    public async Task WorkersDyingSoonAfterTheirSpawn_BackOff_UnlessKilledFromOutside(int exitCode, bool backsOff, CancellationToken ct)
+    {
+        Start(workers: 1);
+        for (var i = 0; i < 2; i++)
+        {
+            await Until(() => Launched.Length == i + 1, $"launch {i + 1}", ct);
+            Launched[i].Ready();
+            await Until(() => _log.Lines.Count(l => l.Contains("ready after")) == i + 1, "the ready message handled", ct);
+            Launched[i].Exit(exitCode);
+        }
+
+        if (backsOff)
+        {
+            // The clock stands still: the third spawn waits for the backoff, and comes once it has passed.
+            await Until(() => _log.Has("Workers keep dying soon after boot"), "the backoff logged", ct);
+            Assert.That(Launched, Has.Length.EqualTo(2));
+            _time.Advance(TimeSpan.FromSeconds(2));
+        }
+
+        await Until(() => Launched.Length == 3, backsOff ? "the spawn after the backoff" : "a replacement at once", ct);
+        Assert.That(_log.Has("Workers keep dying soon after boot"), Is.EqualTo(backsOff));
+    }
+
     [TestCase(ExitCodes.AppLoadError, "App failed to load.")]
     [TestCase(ExitCodes.WorkerBootError, "Worker failed to boot.")]
     public async Task WorkerThatCannotBoot_StopsTheMaster_WithoutRespawning(int exitCode, string reason, CancellationToken ct)

@@ -162,7 +162,12 @@ internal sealed partial class Arbiter
             return;
         }
 
-        CountCrash(worker);
+        // A worker that was serving and got SIGKILL from outside (an operator, the OOM killer) did
+        // not crash: its replacement comes at once, however recently it was spawned.
+        if (exitCode != ExitCodes.KilledBySigkill)
+        {
+            CountCrash(worker);
+        }
     }
 
     private void LogExit(WorkerHandle worker, int exitCode)

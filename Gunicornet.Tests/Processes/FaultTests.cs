@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Gunicornet.Posix;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Processes;
+
+/// <summary>Faults under load: what happens to requests in flight and to new ones, counted.</summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(120_000)]
+public sealed class FaultTests
+{
+    [Test]
+    public async Task KillingARandomWorkerEverySecond_FailsOnlyRequestsInFlight_AndThePoolRefills(CancellationToken ct)
+    {
+        const int Workers = 2, Clients = 8, Kills = 6;
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), Workers, ct, "--no-control-socket");
+        await using var _ = server;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        long succeeded = 0, failed = 0, connectFailed = 0;
+        var clients = Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+        {
+            var request = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            var buffer = new byte[4096];
+            while (!stop.IsCancellationRequested)
+            {
+                using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, url.Port), stop.Token);
+                }
+                catch (SocketException)
+                {
+                    Interlocked.Increment(ref connectFailed);
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                try
+                {
+                    await socket.SendAsync(request, SocketFlags.None);
+                    var response = new StringBuilder();
+                    int n;
+                    while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None)) > 0)
+                    {
+                        response.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    }
+
+                    Interlocked.Increment(ref response.ToString().StartsWith("HTTP/1.1 200", StringComparison.Ordinal) ? ref succeeded : ref failed);
+                }
+                catch (SocketException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        })).ToArray();
+
+        var refill = new List<TimeSpan>();
+        try
+        {
+            for (var kill = 0; kill < Kills; kill++)
+            {
+                // A second of load, then a random worker killed.
+                var before = Interlocked.Read(ref succeeded);
+                await Wait.Until(() => Interlocked.Read(ref succeeded) > before + 10, TimeSpan.FromSeconds(10), "requests served between kills", ct);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                var live = Children(server.Pid);
+                Assert.That(live, Has.Count.EqualTo(Workers), $"the pool is full before kill {kill + 1}");
+                var victim = live[Random.Shared.Next(live.Count)];
+                var clock = Stopwatch.StartNew();
+                Signals.Send(victim, Signal.Kill);
+                await Wait.Until(() => Children(server.Pid) is var now && now.Count == Workers && !now.Contains(victim), TimeSpan.FromSeconds(10), "a replacement worker", ct);
+                refill.Add(clock.Elapsed);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(clients);
+        }
+
+        TestContext.Out.WriteLine($"succeeded {succeeded}, failed {failed}, connect failures {connectFailed}; replacement spawned after {string.Join(", ", refill.Select(r => $"{r.TotalMilliseconds:0} ms"))}");
+        Assert.That(connectFailed, Is.Zero, "new connections never fail: the master holds the socket");
+        Assert.That(failed, Is.LessThanOrEqualTo(Kills * Clients), "at most the requests in flight on each killed worker");
+        Assert.That(refill, Has.All.LessThan(TimeSpan.FromSeconds(1)), "a replacement process within a second of each kill");
+        Assert.That(succeeded, Is.GreaterThan(Kills * 10));
+    }
+
+    /// <summary>The live child processes of <paramref name="pid"/> (its workers), from /proc.</summary>
+    private static List<int> Children(int pid) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
+            .Where(p => p > 0 && ProcessInfo.ParentOf(p) == pid)
+            .ToList();
+}
