@@ -92,6 +92,36 @@ public sealed class FaultTests
         Assert.That(succeeded, Is.GreaterThan(Kills * 10));
     }
 
+    [Test]
+    public async Task AReloadStorm_50HupsIn10Seconds_EndsWithNWorkersOfTheLastGeneration_NoLeak_NoFailedRequest(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--no-control-socket");
+        await using var _ = server;
+        var load = KeepAliveLoad.Start(url.Port, connections: 8);
+        await Wait.Until(() => load.Succeeded > 200, TimeSpan.FromSeconds(20), "the load to run", ct, load.ToString);
+        var plumbing = Plumbing(server.Pid);
+
+        for (var i = 0; i < 50; i++)
+        {
+            server.Signal(Signal.Hup);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+
+        await server.WaitForLine(new System.Text.RegularExpressions.Regex("Reload complete: generation 51 serving with 2 workers"), ct, TimeSpan.FromSeconds(60));
+        await Wait.Until(() => Children(server.Pid).Count == 2, TimeSpan.FromSeconds(30), "the older generations to leave", ct, () => server.Output);
+        await load.StopAsync();
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        var generations = server.ReadyGenerations;
+        Assert.That(Children(server.Pid).Select(p => generations.TryGetValue(p, out var g) ? g : 0), Is.All.EqualTo(51), server.Output);
+        Assert.That(Plumbing(server.Pid), Is.EqualTo(plumbing), "the master's pipes and sockets: as many as before the storm");
+    }
+
+    /// <summary>How many pipes and sockets <paramref name="pid"/> holds (descriptors to files come and go as assemblies load).</summary>
+    private static int Plumbing(int pid) =>
+        new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget is { } target && (target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)));
+
     /// <summary>The live child processes of <paramref name="pid"/> (its workers), from /proc.</summary>
     private static List<int> Children(int pid) =>
         Directory.EnumerateDirectories("/proc")
