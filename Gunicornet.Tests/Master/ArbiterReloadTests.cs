@@ -188,6 +188,23 @@ public sealed class ArbiterReloadTests
     }
 
     [Test]
+    public async Task RequestTimeout_ReplacesAWorkerWithAHungRequest_SuccessorFirst(CancellationToken ct)
+    {
+        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, RequestTimeout = TimeSpan.FromSeconds(60) });
+
+        Launched[0].Beat(served: 5, inFlight: 1, oldestInFlightMs: 59_000);
+        await Until(() => arbiter.Workers[0].Served == 5, "the heartbeat", ct);
+        Assert.That(Launched, Has.Length.EqualTo(1), "59 s is within the request timeout");
+
+        Launched[0].Beat(served: 5, inFlight: 1, oldestInFlightMs: 60_000);
+        await Until(() => Launched.Length == 2, "a successor", ct);
+        Assert.That(Launched[0].Signals, Is.Empty, "still serving while its successor boots");
+        Launched[1].Ready();
+        await Until(() => Launched[0].Signals.Contains(Signal.Term), "retired once the successor is ready", ct);
+        Assert.That(_log.Has($"Worker (pid:{Launched[0].Pid}) has had a request in flight for 60s (request timeout 60s): replacing it"), Is.True, _log.ToString());
+    }
+
+    [Test]
     public async Task MaxRequestsJitter_GivesEachWorkerALimitWithinTheRange(CancellationToken ct)
     {
         var arbiter = await StartReady(20, ct, new ArbiterSettings { Workers = 20, MaxRequests = 100, MaxRequestsJitter = 50 });

@@ -114,7 +114,43 @@ public sealed class FaultTests
         Assert.That(load.Failed, Is.Zero, load.ToString());
         var generations = server.ReadyGenerations;
         Assert.That(Children(server.Pid).Select(p => generations.TryGetValue(p, out var g) ? g : 0), Is.All.EqualTo(51), server.Output);
-        Assert.That(Plumbing(server.Pid), Is.EqualTo(plumbing), "the master's pipes and sockets: as many as before the storm");
+
+        // The master lets go of a worker's pipes when it has handled its exit, a moment after the process is gone.
+        await Wait.Until(() => Plumbing(server.Pid) == plumbing, TimeSpan.FromSeconds(10), $"the master's pipes and sockets back to {plumbing}, as before the storm", ct, () => $"now {Plumbing(server.Pid)}");
+    }
+
+    [Test]
+    public async Task AnAppThatThrowsOnEveryRequest_Answers500_AndTheWorkerSurvives(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--no-control-socket");
+        await using var _ = server;
+        var worker = server.LiveWorkers().Single();
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.That((await Http.Get(url, "/throw", ct)).Status, Is.EqualTo(500));
+        }
+
+        Assert.That((await Http.Get(url, "/", ct)).Body, Is.EqualTo("main"));
+        Assert.That(server.LiveWorkers(), Is.EqualTo(new[] { worker }));
+        Assert.That(server.Output, Does.Contain("thrown by /throw (test fixture)"), "the exception is in the error log");
+    }
+
+    [Test]
+    public async Task AHungRequest_PastTheRequestTimeout_GetsTheWorkerReplaced_WhileOthersAreServed(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(
+            Paths.TestApp("testapp"), workers: 1, ct, "--no-control-socket", "--request-timeout", "2", "--graceful-timeout", "2");
+        await using var _ = server;
+        var worker = server.LiveWorkers().Single();
+
+        var hung = Http.Get(url, "/slow?ms=600000&tag=hung", ct);
+        await server.WaitForLine(new System.Text.RegularExpressions.Regex("slow-started hung"), ct);
+        await server.WaitForLine(new System.Text.RegularExpressions.Regex($@"Worker \(pid:{worker}\) has had a request in flight for \d+s \(request timeout 2s\): replacing it"), ct);
+        await Wait.Until(() => server.LiveWorkers() is [var other] && other != worker, TimeSpan.FromSeconds(30), "the successor alone", ct, () => server.Output);
+
+        Assert.That((await Http.Get(url, "/", ct)).Body, Is.EqualTo("main"), "the successor serves");
+        Assert.That(async () => await hung, Throws.InstanceOf<HttpRequestException>(), "the hung request ends with its worker");
     }
 
     /// <summary>How many pipes and sockets <paramref name="pid"/> holds (descriptors to files come and go as assemblies load).</summary>

@@ -149,6 +149,7 @@ internal sealed class CommandLine
             GracefulTimeout = TimeSpan.FromSeconds(Value(result, Settings.GracefulTimeout, errors)),
             Timeout = TimeSpan.FromSeconds(Value(result, Settings.Timeout, errors)),
             BootTimeout = TimeSpan.FromSeconds(Value(result, Settings.BootTimeout, errors)),
+            RequestTimeout = TimeSpan.FromSeconds(Value(result, Settings.RequestTimeout, errors)),
             KeepAlive = TimeSpan.FromSeconds(Value(result, Settings.KeepAlive, errors)),
             MaxRequests = Value(result, Settings.MaxRequests, errors),
             MaxRequestsJitter = Value(result, Settings.MaxRequestsJitter, errors),

@@ -29,6 +29,9 @@ internal sealed record ServerConfig
     /// <summary>A ready worker silent this long is killed; zero turns it off. Defaults to 30 seconds.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A worker with a request in flight this long is replaced; zero turns it off. Defaults to off.</summary>
+    public TimeSpan RequestTimeout { get; init; }
+
     /// <summary>A worker not ready this long after its spawn is killed; zero turns it off. Defaults to 60 seconds.</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -76,6 +76,16 @@ internal static class Settings
         validate: v => v >= 0 ? null : "must not be negative",
         metaVar: "INT");
 
+    /// <summary><c>--request-timeout</c>.</summary>
+    public static readonly Setting<int> RequestTimeout = new(
+        "request_timeout",
+        "Worker Processes",
+        ["--request-timeout"],
+        "Replace a worker that has had one request in flight for more than this many seconds (a hung request): its successor starts first, then it gets --graceful-timeout to finish. Off (0) by default, unlike gunicorn's sync workers, because ASP.NET apps hold WebSockets, server-sent events and long polls open on purpose. Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
     /// <summary><c>--boot-timeout</c>.</summary>
     public static readonly Setting<int> BootTimeout = new(
         "boot_timeout",
@@ -489,7 +499,7 @@ internal static class Settings
     /// <summary>Every setting, in the order of the help text.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
-        Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, GracefulTimeout, BootTimeout, KeepAlive,
+        Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive,
         MaxRequests, MaxRequestsJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,

@@ -8,6 +8,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Handling signal: {Signal}")]
     private partial void LogHandlingSignal(string signal);
 
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Worker (pid:{Pid}) has had a request in flight for {Seconds:F0}s (request timeout {Limit:F0}s): replacing it")]
+    private partial void LogRequestTimeout(int pid, double seconds, double limit);
+
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Control command: {Command}")]
     private partial void LogControlCommand(string command);
 

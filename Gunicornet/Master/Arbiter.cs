@@ -120,6 +120,14 @@ internal sealed partial class Arbiter
                     LogMaxRequests(worker.Pid, h.Served);
                 }
 
+                if (_settings.RequestTimeout > TimeSpan.Zero && worker.OldestInFlight >= _settings.RequestTimeout && !worker.ToReplace && worker.State == WorkerState.Ready)
+                {
+                    // A hung request: the worker is replaced as for max-requests, and the request has
+                    // the graceful timeout left to finish before the worker is killed.
+                    worker.ToReplace = true;
+                    LogRequestTimeout(worker.Pid, worker.OldestInFlight.TotalSeconds, _settings.RequestTimeout.TotalSeconds);
+                }
+
                 break;
             case Exiting x:
                 LogWorkerLeaving(worker.Pid, x.Reason);

@@ -12,6 +12,9 @@ internal sealed record ArbiterSettings
     /// <summary>A ready worker silent this long is killed (<c>WORKER TIMEOUT</c>); zero turns it off.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A worker with a request in flight this long is replaced (its successor first); zero turns it off.</summary>
+    public TimeSpan RequestTimeout { get; init; }
+
     /// <summary>A worker not ready this long after its spawn is killed; zero turns it off.</summary>
     public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

@@ -286,6 +286,7 @@ internal static partial class MasterProcess
         Workers = config.Workers,
         GracefulTimeout = config.GracefulTimeout,
         Timeout = config.Timeout,
+        RequestTimeout = config.RequestTimeout,
         BootTimeout = config.BootTimeout,
         MaxRequests = config.MaxRequests,
         MaxRequestsJitter = config.MaxRequestsJitter,

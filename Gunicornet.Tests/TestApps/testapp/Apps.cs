@@ -23,6 +23,7 @@ public sealed class MainApp : IWebApp
         app.MapGet("/contentroot", () => env.ContentRootPath);
         app.MapGet("/greeting", () => File.ReadAllText("greeting.txt").Trim());
         app.MapGet("/name", () => env.ApplicationName);
+        app.MapGet("/throw", string () => throw new InvalidOperationException("thrown by /throw (test fixture)"));
         app.MapGet("/env", (string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)");
         app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
 
