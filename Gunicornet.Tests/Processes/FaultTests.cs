@@ -70,12 +70,12 @@ public sealed class FaultTests
                 var before = Interlocked.Read(ref succeeded);
                 await Wait.Until(() => Interlocked.Read(ref succeeded) > before + 10, TimeSpan.FromSeconds(10), "requests served between kills", ct);
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                var live = Children(server.Pid);
+                var live = ProcessInfo.ChildrenOf(server.Pid);
                 Assert.That(live, Has.Count.EqualTo(Workers), $"the pool is full before kill {kill + 1}");
                 var victim = live[Random.Shared.Next(live.Count)];
                 var clock = Stopwatch.StartNew();
                 Signals.Send(victim, Signal.Kill);
-                await Wait.Until(() => Children(server.Pid) is var now && now.Count == Workers && !now.Contains(victim), TimeSpan.FromSeconds(10), "a replacement worker", ct);
+                await Wait.Until(() => ProcessInfo.ChildrenOf(server.Pid) is var now && now.Count == Workers && !now.Contains(victim), TimeSpan.FromSeconds(10), "a replacement worker", ct);
                 refill.Add(clock.Elapsed);
             }
         }
@@ -108,12 +108,12 @@ public sealed class FaultTests
         }
 
         await server.WaitForLine(new System.Text.RegularExpressions.Regex("Reload complete: generation 51 serving with 2 workers"), ct, TimeSpan.FromSeconds(60));
-        await Wait.Until(() => Children(server.Pid).Count == 2, TimeSpan.FromSeconds(30), "the older generations to leave", ct, () => server.Output);
+        await Wait.Until(() => ProcessInfo.ChildrenOf(server.Pid).Count == 2, TimeSpan.FromSeconds(30), "the older generations to leave", ct, () => server.Output);
         await load.StopAsync();
 
         Assert.That(load.Failed, Is.Zero, load.ToString());
         var generations = server.ReadyGenerations;
-        Assert.That(Children(server.Pid).Select(p => generations.TryGetValue(p, out var g) ? g : 0), Is.All.EqualTo(51), server.Output);
+        Assert.That(ProcessInfo.ChildrenOf(server.Pid).Select(p => generations.TryGetValue(p, out var g) ? g : 0), Is.All.EqualTo(51), server.Output);
 
         // The master lets go of a worker's pipes when it has handled its exit, a moment after the process is gone.
         await Wait.Until(() => Plumbing(server.Pid) == plumbing, TimeSpan.FromSeconds(10), $"the master's pipes and sockets back to {plumbing}, as before the storm", ct, () => $"now {Plumbing(server.Pid)}");
@@ -157,11 +157,4 @@ public sealed class FaultTests
     private static int Plumbing(int pid) =>
         new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos()
             .Count(fd => fd.LinkTarget is { } target && (target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)));
-
-    /// <summary>The live child processes of <paramref name="pid"/> (its workers), from /proc.</summary>
-    private static List<int> Children(int pid) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
-            .Where(p => p > 0 && ProcessInfo.ParentOf(p) == pid)
-            .ToList();
 }

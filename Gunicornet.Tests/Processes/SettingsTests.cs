@@ -119,10 +119,10 @@ public sealed class SettingsTests
         var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct);
         await using var _ = server;
 
-        var trusted = await Raw(url.Port, Request("/remote", "X-Forwarded-For: 203.0.113.7, 127.0.0.1", "X-Forwarded-Proto: https"), ct, body: true);
+        var trusted = await Body(url.Port, Request("/remote", "X-Forwarded-For: 203.0.113.7, 127.0.0.1", "X-Forwarded-Proto: https"), ct);
         Assert.That(trusted, Is.EqualTo("203.0.113.7 https"), "127.0.0.1 is trusted by default");
 
-        var ssl = await Raw(url.Port, Request("/remote", "X-Forwarded-Ssl: on"), ct, body: true);
+        var ssl = await Body(url.Port, Request("/remote", "X-Forwarded-Ssl: on"), ct);
         Assert.That(ssl, Is.EqualTo("127.0.0.1 https"));
 
         Assert.That(await Raw(url.Port, Request("/remote", "X-Forwarded-Proto: https", "X-Forwarded-Ssl: off"), ct), Is.EqualTo(400), "contradictory scheme headers");
@@ -134,7 +134,7 @@ public sealed class SettingsTests
         var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--forwarded-allow-ips", "10.0.0.0/8, 192.168.1.1");
         await using var _ = server;
 
-        var answer = await Raw(url.Port, Request("/remote", "X-Forwarded-For: 203.0.113.7", "X-Forwarded-Proto: https"), ct, body: true);
+        var answer = await Body(url.Port, Request("/remote", "X-Forwarded-For: 203.0.113.7", "X-Forwarded-Proto: https"), ct);
 
         Assert.That(answer, Is.EqualTo("127.0.0.1 http"));
     }
@@ -148,8 +148,8 @@ public sealed class SettingsTests
         var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "-c", config);
         await using var _ = server;
 
-        Assert.That(await Raw(url.Port, Request("/remote", "X-Scheme: secure"), ct, body: true), Is.EqualTo("127.0.0.1 https"));
-        Assert.That(await Raw(url.Port, Request("/remote", "X-Forwarded-Proto: https"), ct, body: true), Is.EqualTo("127.0.0.1 http"), "the defaults are replaced");
+        Assert.That(await Body(url.Port, Request("/remote", "X-Scheme: secure"), ct), Is.EqualTo("127.0.0.1 https"));
+        Assert.That(await Body(url.Port, Request("/remote", "X-Forwarded-Proto: https"), ct), Is.EqualTo("127.0.0.1 http"), "the defaults are replaced");
     }
 
     [Test]
@@ -333,56 +333,27 @@ public sealed class SettingsTests
         return await new HttpResponseReader(socket).ReadAsync();
     }
 
+    /// <summary>Sends <paramref name="request"/>; returns the status of its one answer, or 0 when the connection closed without one.</summary>
     private static async Task<int> Raw(int port, string request, CancellationToken ct)
     {
         using var socket = await Connect(port, ct);
         return await Raw(socket, request, ct);
     }
 
-    private static async Task<string> Raw(int port, string request, CancellationToken ct, bool body)
+    private static async Task<int> Raw(Socket socket, string request, CancellationToken ct)
+    {
+        var (statuses, _) = await RawHttp.Exchange(socket, Encoding.ASCII.GetBytes(request), ct);
+        Assert.That(statuses, Has.Count.LessThanOrEqualTo(1), "one answer at most");
+        return statuses.Count == 0 ? 0 : statuses[0];
+    }
+
+    /// <summary>The body of a 200 answer to <paramref name="request"/>.</summary>
+    private static async Task<string> Body(int port, string request, CancellationToken ct)
     {
         using var socket = await Connect(port, ct);
         await socket.SendAsync(Encoding.ASCII.GetBytes(request), ct);
         var (status, _, text) = await new HttpResponseReader(socket).ReadAsync();
         Assert.That(status, Is.EqualTo(200), text);
-        return body ? text : status.ToString(CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Sends <paramref name="request"/> and returns the status of the answer, or 0 when the connection closed without one.</summary>
-    private static async Task<int> Raw(Socket socket, string request, CancellationToken ct)
-    {
-        var response = await ReadAll(socket, request, ct);
-        return response.Length == 0 ? 0 : int.Parse(response.Split(' ')[1], CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<string> ReadAll(Socket socket, string request, CancellationToken ct)
-    {
-        try
-        {
-            await socket.SendAsync(Encoding.ASCII.GetBytes(request), ct);
-        }
-        catch (SocketException)
-        {
-            // Closed before it could all be sent: whatever came back is the answer.
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        var buffer = new byte[64 * 1024];
-        var received = new MemoryStream();
-        try
-        {
-            int n;
-            while ((n = await socket.ReceiveAsync(buffer, timeout.Token)) > 0)
-            {
-                received.Write(buffer, 0, n);
-            }
-        }
-        catch (SocketException)
-        {
-            // A reset after the answer.
-        }
-
-        return Encoding.ASCII.GetString(received.ToArray());
+        return text;
     }
 }

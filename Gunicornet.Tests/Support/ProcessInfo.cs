@@ -22,6 +22,13 @@ internal static class ProcessInfo
         }
     }
 
+    /// <summary>The live (not zombie) child processes of <paramref name="pid"/>: a master's workers.</summary>
+    public static List<int> ChildrenOf(int pid) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0)
+            .Where(p => p > 0 && ParentOf(p) == pid)
+            .ToList();
+
     /// <summary>True when the process is alive (not a zombie).</summary>
     public static bool IsAlive(int pid) => ParentOf(pid) is not null;
 

@@ -58,6 +58,12 @@ internal static partial class RawHttp
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
+        return await Exchange(socket, request, ct);
+    }
+
+    /// <summary>The same, on a connection already open.</summary>
+    public static async Task<(List<int> Statuses, bool Closed)> Exchange(Socket socket, byte[] request, CancellationToken ct)
+    {
         try
         {
             await socket.SendAsync(request, ct);

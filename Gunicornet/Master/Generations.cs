@@ -16,7 +16,9 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
         var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
 
         // Workers running as --user read their snapshot and map the balance board.
-        Posix.Accounts.Chown(snapshots.Root, uid, gid);
+        Posix.Accounts.Chown(snapshots.Root, uid, gid, recursive: false);
+        Posix.Accounts.Chown(balance.Path, uid, gid);
+        Posix.Accounts.Chown(Path.GetDirectoryName(snapshot)!, uid, gid);
         _specs[generation] = new WorkerSpec
         {
             AppPath = snapshot,

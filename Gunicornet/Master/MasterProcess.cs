@@ -45,28 +45,18 @@ internal static partial class MasterProcess
         }
 
         var errorLog = config.ErrorLog == "-" ? null : Path.GetFullPath(config.ErrorLog);
-        if (errorLog is not null)
+        try
         {
-            try
+            if (errorLog is not null)
             {
                 LogFile.RedirectStderr(errorLog);
-                GiveLogsToWorkers(config, errorLog);
             }
-            catch (IOException e)
-            {
-                return Fail(e.Message);
-            }
+
+            GiveLogsToWorkers(config, errorLog);
         }
-        else
+        catch (IOException e)
         {
-            try
-            {
-                GiveLogsToWorkers(config, null);
-            }
-            catch (IOException e)
-            {
-                return Fail(e.Message);
-            }
+            return Fail(e.Message);
         }
 
         ProcessName.Set(config.ProcName);

@@ -110,14 +110,14 @@ internal static partial class Accounts
     /// that they can read what the master prepared for them and write the files they reopen.
     /// </summary>
     /// <exception cref="IOException">chown failed; the message names the path.</exception>
-    public static void Chown(string path, uint? uid, uint? gid)
+    public static void Chown(string path, uint? uid, uint? gid, bool recursive = true)
     {
         if (uid is null && gid is null)
         {
             return;
         }
 
-        var paths = Directory.Exists(path)
+        var paths = recursive && Directory.Exists(path)
             ? Directory.EnumerateFileSystemEntries(path, "*", SearchOption.AllDirectories).Prepend(path)
             : [path];
         foreach (var entry in paths)

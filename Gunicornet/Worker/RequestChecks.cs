@@ -8,8 +8,7 @@ namespace Gunicornet.Worker;
 /// <summary>
 /// What a worker refuses before the app sees a request, where Kestrel lets through what gunicorn's
 /// settings or the HTTP RFCs do not: an oversized header field (<c>limit_request_field_size</c>),
-/// control characters in a field value (RFC 9110 §5.5), a Content-Length that is not digits or is
-/// repeated (§8.6), Content-Length beside Transfer-Encoding and Transfer-Encoding in HTTP/1.0
+/// control characters in a field value (RFC 9110 §5.5), Transfer-Encoding in HTTP/1.0
 /// (RFC 9112 §6.1, request smuggling), a repeated Content-Type, framing or routing fields in chunked
 /// trailers (RFC 9110 §6.5.1), and contradictory proxy scheme headers (as gunicorn).
 /// </summary>
@@ -53,22 +52,10 @@ internal sealed class RequestChecks(int fieldLimit, ForwardedHeaders? forwarded)
             }
         }
 
-        var contentLength = headers.ContentLength;
+        // Content-Length needs no check here: Kestrel parses it (refusing repeats and non-numbers) and
+        // hands on only the number, and when Transfer-Encoding comes with it, chunked wins and Kestrel
+        // closes the connection after the response.
         var transferEncoding = headers.TransferEncoding;
-        if (!Microsoft.Extensions.Primitives.StringValues.IsNullOrEmpty(headers["Content-Length"]))
-        {
-            var raw = headers["Content-Length"];
-            if (raw.Count > 1 || !IsDigits(raw[0]))
-            {
-                return Bad($"invalid Content-Length: {raw}");
-            }
-
-            if (transferEncoding.Count > 0)
-            {
-                return Bad("both Content-Length and Transfer-Encoding");
-            }
-        }
-
         if (transferEncoding.Count > 0 && HttpProtocol.IsHttp10(request.Protocol))
         {
             return Bad("Transfer-Encoding in an HTTP/1.0 request");
@@ -84,7 +71,7 @@ internal sealed class RequestChecks(int fieldLimit, ForwardedHeaders? forwarded)
             return Bad(proxyError);
         }
 
-        if (contentLength is null && transferEncoding.Count > 0 && context.Features.Get<IHttpRequestTrailersFeature>() is not null)
+        if (transferEncoding.Count > 0 && context.Features.Get<IHttpRequestTrailersFeature>() is not null)
         {
             return await CheckTrailersAsync(context).ConfigureAwait(false);
         }
@@ -131,6 +118,4 @@ internal sealed class RequestChecks(int fieldLimit, ForwardedHeaders? forwarded)
     }
 
     private static (int Status, string Reason) Bad(string reason) => (StatusCodes.Status400BadRequest, $"Bad Request: {reason}");
-
-    private static bool IsDigits(string? value) => !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAnyExceptInRange('0', '9') < 0;
 }
