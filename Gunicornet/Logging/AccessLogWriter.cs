@@ -24,7 +24,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     private readonly byte[] _buffer = new byte[PipeBuf];
     private int _pending;
     private int _fd;
-    private bool _failed;
+    private long _lost;
 
     private AccessLogWriter(string? path, Action<string> reportFailure)
     {
@@ -135,11 +135,20 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             }
             while (written < 0 && Stdlib.GetLastError() == Errno.EINTR);
 
-            if (written < 0 && !_failed)
+            if (written < 0)
             {
-                // Said once: the server keeps serving without its access log.
-                _failed = true;
-                _reportFailure($"Can't write the access log ({Stdlib.GetLastError()}); its lines are dropped, serving goes on");
+                if (_lost == 0)
+                {
+                    // Said once per outage: the server keeps serving without its access log.
+                    _reportFailure($"Can't write the access log ({Stdlib.GetLastError()}); its lines are dropped until it can be written, serving goes on");
+                }
+
+                _lost += bytes.Count((byte)'\n');
+            }
+            else if (_lost > 0)
+            {
+                _reportFailure($"The access log can be written again; {_lost} line(s) were lost");
+                _lost = 0;
             }
         }
     }

@@ -37,6 +37,33 @@ internal static class LogFile
         }
     }
 
+    /// <summary>
+    /// Keeps a copy of the stderr this process started with (a terminal, the journal) before the
+    /// error log replaces it, and has <see cref="StderrWriter"/> say there, once, that the error log
+    /// can no longer be written (disk full), since the log itself cannot say it.
+    /// </summary>
+    public static void SayLogFailuresOnOriginalStderr()
+    {
+        var copy = Syscall.dup(StderrFd);
+        if (copy < 0)
+        {
+            return;
+        }
+
+        Gunicornet.Posix.FileDescriptors.SetCloseOnExec(copy, closeOnExec: true);
+        var original = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(copy, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        StderrWriter.Current?.SayFailuresTo(line =>
+        {
+            try
+            {
+                original.Write(System.Text.Encoding.UTF8.GetBytes(line));
+            }
+            catch (IOException)
+            {
+            }
+        });
+    }
+
     /// <summary>Makes descriptor 1 (stdout) the same file as descriptor 2 (<c>--capture-output</c>).</summary>
     public static void DuplicateStderrOntoStdout()
     {

@@ -49,6 +49,7 @@ internal static partial class MasterProcess
         {
             if (errorLog is not null)
             {
+                LogFile.SayLogFailuresOnOriginalStderr();
                 LogFile.RedirectStderr(errorLog);
             }
 
