@@ -64,6 +64,32 @@ public sealed class PidFileTests
     }
 
     [Test]
+    public void TheFileIs0644_WhateverTheUmask_AndNoTemporaryFileIsLeft()
+    {
+        var path = Path.Combine(_dir, "g.pid");
+
+        using var pidFile = PidFile.Create(path, 4242);
+
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead));
+        Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { path }));
+    }
+
+    [Test]
+    public void ASymlinkPlantedBesideIt_IsNeverWrittenThrough()
+    {
+        var path = Path.Combine(_dir, "g.pid");
+        var target = Path.Combine(_dir, "precious");
+        File.WriteAllText(target, "keep");
+        File.CreateSymbolicLink(path, target);
+
+        using var pidFile = PidFile.Create(path, 4242);
+
+        Assert.That(File.ReadAllText(target), Is.EqualTo("keep"), "the link's target is untouched");
+        Assert.That(new FileInfo(path).LinkTarget, Is.Null, "the pidfile replaced the link");
+        Assert.That(File.ReadAllText(path), Is.EqualTo("4242\n"));
+    }
+
+    [Test]
     public void AnUnwritablePlace_IsAOneLineError()
     {
         var error = Assert.Throws<InvalidOperationException>(() => PidFile.Create(Path.Combine(_dir, "missing", "g.pid"), 1));

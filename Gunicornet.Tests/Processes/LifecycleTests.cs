@@ -138,6 +138,32 @@ public sealed class LifecycleTests
         Assert.That(server.Output.Split('\n'), Has.One.EndsWith("[ERROR] App failed to load: " + error), server.Output);
     }
 
+    [Test]
+    public async Task AStalePidfileOfADeadProcess_DoesNotStopAStart_AndTheNewOneIsOnlyTheOwnersToWrite(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-pid");
+        File.SetUnixFileMode(temp.Path, (UnixFileMode)0x1ED);
+        var pidFile = temp.File("master.pid");
+
+        // The pid of a process that has exited (and been reaped): what a crashed master leaves behind.
+        var (code, dead) = await Command.Run(ct, "sh", "-c", "echo $$");
+        Assert.That(code, Is.Zero);
+        File.WriteAllText(pidFile, dead);
+
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile, "--no-control-socket");
+        await using var _ = server;
+
+        Assert.That(File.ReadAllText(pidFile), Is.EqualTo($"{server.Pid}\n"), server.Output);
+        Assert.That(File.GetUnixFileMode(pidFile), Is.EqualTo((UnixFileMode)0x1A4), "rw-r--r--, as gunicorn's");
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+        if (Environment.UserName == "root")
+        {
+            var (denied, output) = await Command.Run(ct, "setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "sh", "-c", $"echo 1 > '{pidFile}'");
+            Assert.That(denied, Is.Not.Zero, "another user wrote the pidfile: " + output);
+            Assert.That(File.ReadAllText(pidFile), Is.EqualTo($"{server.Pid}\n"));
+        }
+    }
+
     private static string Listeners(int port)
     {
         var start = new System.Diagnostics.ProcessStartInfo("ss", ["-tanp"]) { RedirectStandardOutput = true };

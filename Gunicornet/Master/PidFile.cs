@@ -30,14 +30,36 @@ internal sealed class PidFile : IDisposable
             throw new InvalidOperationException($"Already running on PID {old} (or pid file '{full}' is stale)");
         }
 
-        var temp = full + ".tmp" + pid.ToString(CultureInfo.InvariantCulture);
+        // As gunicorn: written to a new file beside it, then renamed over it, and 0644 whatever the
+        // umask. The new file is created exclusively (O_EXCL, which never follows a symlink), so a
+        // link planted under the temporary name in a shared folder cannot redirect a root master's write.
+        var temp = $"{full}.{pid.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}.tmp";
         try
         {
-            File.WriteAllText(temp, pid.ToString(CultureInfo.InvariantCulture) + "\n");
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            };
+            using (var stream = new FileStream(temp, options))
+            {
+                stream.Write(System.Text.Encoding.ASCII.GetBytes(pid.ToString(CultureInfo.InvariantCulture) + "\n"));
+            }
+
+            File.SetUnixFileMode(temp, options.UnixCreateMode.Value);
             File.Move(temp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (IOException)
+            {
+            }
+
             throw new InvalidOperationException($"Can't write pid file '{full}': {e.Message}");
         }
 
