@@ -159,6 +159,7 @@ internal sealed class CommandLine
             LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
             ReusePort = Value(result, Settings.ReusePort, errors),
             WorkerConnections = Value(result, Settings.WorkerConnections, errors),
+            HeaderTimeout = TimeSpan.FromSeconds(Value(result, Settings.HeaderTimeout, errors)),
             LimitRequestLine = Value(result, Settings.LimitRequestLine, errors),
             LimitRequestFields = Value(result, Settings.LimitRequestFields, errors),
             LimitRequestFieldSize = Value(result, Settings.LimitRequestFieldSize, errors),

@@ -59,6 +59,9 @@ internal sealed record ServerConfig
     /// <summary>SO_REUSEPORT on the listeners.</summary>
     public bool ReusePort { get; init; }
 
+    /// <summary>How long a client has to send a request's header.</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Simultaneous connections per worker.</summary>
     public int WorkerConnections { get; init; } = 1000;
 

@@ -126,6 +126,16 @@ internal static class Settings
         validate: v => v >= 0 ? null : "must not be negative",
         metaVar: "INT");
 
+    /// <summary><c>--header-timeout</c>.</summary>
+    public static readonly Setting<int> HeaderTimeout = new(
+        "header_timeout",
+        "Worker Processes",
+        ["--header-timeout"],
+        "Seconds a client has to send a request's whole header (Kestrel's RequestHeadersTimeout); a slower one (slowloris) gets 408 and is closed. Not in gunicorn, whose sync workers have no such bound. Defaults to 30.",
+        _ => 30,
+        validate: v => v >= 1 ? null : "must be at least 1",
+        metaVar: "INT");
+
     /// <summary><c>--error-logfile</c>.</summary>
     public static readonly Setting<string> ErrorLog = new(
         "errorlog",
@@ -499,7 +509,7 @@ internal static class Settings
     /// <summary>Every setting, in the order of the help text.</summary>
     public static readonly IReadOnlyList<Setting> All =
     [
-        Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive,
+        Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive, HeaderTimeout,
         MaxRequests, MaxRequestsJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,

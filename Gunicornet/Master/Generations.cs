@@ -37,6 +37,7 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             Generation = generation,
             BalanceFile = balance.Path,
             WorkerConnections = config.WorkerConnections,
+            HeaderTimeoutSeconds = config.HeaderTimeout.TotalSeconds,
             LimitRequestLine = config.LimitRequestLine,
             LimitRequestFields = config.LimitRequestFields,
             LimitRequestFieldSize = config.LimitRequestFieldSize,

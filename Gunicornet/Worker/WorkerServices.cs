@@ -76,6 +76,7 @@ internal static class WorkerServices
     internal static void ApplyLimits(KestrelServerLimits limits, WorkerSpec spec)
     {
         limits.MaxConcurrentConnections = spec.WorkerConnections;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(spec.HeaderTimeoutSeconds);
         limits.MaxConcurrentUpgradedConnections = spec.WorkerConnections;
         limits.MaxRequestLineSize = spec.LimitRequestLine > 0 ? spec.LimitRequestLine + 2 : 8192 + 2;
         limits.MaxRequestHeaderCount = spec.LimitRequestFields;

@@ -63,6 +63,9 @@ internal sealed record WorkerSpec
     /// <summary>The worker's age: 1 for the first worker the master spawned, 2 for the next, and so on.</summary>
     public int Age { get; init; }
 
+    /// <summary>Kestrel's RequestHeadersTimeout.</summary>
+    public double HeaderTimeoutSeconds { get; init; } = 30;
+
     /// <summary>Simultaneous connections Kestrel accepts.</summary>
     public int WorkerConnections { get; init; } = 1000;
 
