@@ -269,6 +269,9 @@ internal sealed partial class ControlServer : IDisposable
             ["requests"] = served,
             ["in_flight"] = inFlight,
             ["master_rss_kb"] = ProcStatus(Environment.ProcessId, "VmRSS"),
+            ["master_gc_heap_kb"] = GC.GetGCMemoryInfo().HeapSizeBytes / 1024,
+            ["master_gc_committed_kb"] = GC.GetGCMemoryInfo().TotalCommittedBytes / 1024,
+            ["master_threads"] = Directory.GetDirectories("/proc/self/task").Length,
         };
     }
 
