@@ -9,6 +9,7 @@ its markers) and draws docs/benchmarks.png.
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -184,16 +185,16 @@ def wrk(url, duration, connections, close=False, script=None):
     }
 
 
-def measure(server, args, close):
-    """Warm-up, then args.runs runs: medians of throughput, latency and CPU per request."""
-    wrk(server.url, args.warmup, args.connections, close)
-    runs = []
-    for _ in range(args.runs):
-        pids = server.pids()
-        before = cpu_ticks(pids)
-        result = wrk(server.url, args.duration, args.connections, close)
-        result["cpu_us"] = (cpu_ticks(pids) - before) / HZ * 1e6 / max(result["requests"], 1)
-        runs.append(result)
+def measure_once(server, args, close):
+    """One run: throughput, latency, and the server's CPU time per request."""
+    pids = server.pids()
+    before = cpu_ticks(pids)
+    result = wrk(server.url, args.duration, args.connections, close)
+    result["cpu_us"] = (cpu_ticks(pids) - before) / HZ * 1e6 / max(result["requests"], 1)
+    return result
+
+
+def medians(runs):
     return {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99", "cpu_us", "failed")}
 
 
@@ -210,21 +211,33 @@ def memory_line(server):
 
 
 def throughput(args, report):
-    rows = []
+    """
+    Every server runs at once (idle ones cost nothing), and the runs go round-robin over them: the
+    noise of a shared machine (it moved medians by 15-40% between minutes) then falls on every
+    configuration alike instead of on whichever ran in a bad minute.
+    """
     configs = [kestrel, lambda: gunicornet(1), lambda: gunicornet(2), lambda: gunicornet(3),
                lambda: gunicorn("sync"), lambda: gunicorn("gthread")]
-    results = {}
-    for make in configs:
-        for close in (False, True):
-            server = make()
-            log(f"throughput: {server.name}, {'Connection: close' if close else 'keep-alive'}")
-            with server:
-                m = measure(server, args, close)
-                mem, _ = memory_line(server)
-            results[(server.name, close)] = m
-            rows.append(f"| {server.name} | {'close' if close else 'keep-alive'} | {m['rps']:,.0f} | {m['p50']:.2f} | "
-                        f"{m['p99']:.2f} | {m['cpu_us']:.0f} | {mem} | {m['failed']:.0f} |")
-    report.append(f"### Throughput (`wrk -t2 -c{args.connections} -d{args.duration}s`, median of {args.runs} runs after a {args.warmup} s warm-up)\n")
+    modes = (False, True)
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(make()) for make in configs]
+        for server in servers:
+            for close in modes:
+                log(f"throughput warm-up: {server.name}, {'Connection: close' if close else 'keep-alive'}")
+                wrk(server.url, args.warmup, args.connections, close)
+        runs = {(server.name, close): [] for server in servers for close in modes}
+        for run in range(args.runs):
+            log(f"throughput: round {run + 1} of {args.runs}")
+            for server in servers:
+                for close in modes:
+                    runs[(server.name, close)].append(measure_once(server, args, close))
+        memory_lines = {server.name: memory_line(server)[0] for server in servers}
+    results, rows = {}, []
+    for (name, close), measured in runs.items():
+        m = results[(name, close)] = medians(measured)
+        rows.append(f"| {name} | {'close' if close else 'keep-alive'} | {m['rps']:,.0f} | {m['p50']:.2f} | "
+                    f"{m['p99']:.2f} | {m['cpu_us']:.0f} | {memory_lines[name]} | {m['failed']:.0f} |")
+    report.append(f"### Throughput (`wrk -t2 -c{args.connections} -d{args.duration}s`, median of {args.runs} runs taken round-robin over the servers after a {args.warmup} s warm-up)\n")
     report.append("| server | connections | req/s | p50 ms | p99 ms | server CPU µs/req | RSS / PSS MiB after the runs | failed |")
     report.append("|---|---|---|---|---|---|---|---|")
     report.extend(rows)
@@ -249,16 +262,19 @@ def reloads(args, report):
                 time.sleep(args.interval)
             out, _ = load.communicate(timeout=duration + 60)
             completed = len(re.findall(reloaded, server.output())) if reloaded else "-"
+            # Steady state on both sides of the reloads, so a slow or fast minute is not taken for their effect.
+            after = wrk(server.url, args.duration, args.connections)
         errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         failed = (sum(int(n) for n in errors.groups()) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         worst = to_ms(re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out).group(3))
         requests = int(re.search(r"(\d+) requests in", out).group(1))
-        share = rps / steady["rps"]
-        rows.append((server.name, completed, requests, failed, worst, rps, steady["rps"], share))
+        steady_rps = (steady["rps"] + after["rps"]) / 2
+        share = rps / steady_rps
+        rows.append((server.name, completed, requests, failed, worst, rps, steady_rps, share))
     report.append(f"\n### Reloads under load ({args.hups} HUPs, one every {args.interval} s, `wrk -t2 -c{args.connections}`, keep-alive)\n")
-    report.append("| server | reloads completed | requests | failed (socket errors + non-2xx) | worst latency ms | req/s during reloads | steady req/s | share of steady |")
+    report.append("| server | reloads completed | requests | failed (socket errors + non-2xx) | worst latency ms | req/s during reloads | steady req/s (before and after) | share of steady |")
     report.append("|---|---|---|---|---|---|---|---|")
     for name, completed, requests, failed, worst, rps, steady, share in rows:
         report.append(f"| {name} | {completed} | {requests:,} | {failed} | {worst:.0f} | {rps:,.0f} | {steady:,.0f} | {share:.0%} |")
