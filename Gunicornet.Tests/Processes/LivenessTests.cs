@@ -38,6 +38,36 @@ public sealed class LivenessTests
     }
 
     [Test]
+    public async Task AnAppThatLeaksMemory_IsRecycledByMaxRequests_AndItsSuccessorStartsSmall(CancellationToken ct)
+    {
+        const int MaxRequests = 60;
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--max-requests", MaxRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-control-socket");
+        await using var _ = server;
+        var leaker = server.LiveWorkers().Single();
+        var startRss = ProcessInfo.RssKb(leaker);
+
+        // Each request keeps a megabyte: 50 of them leave the worker at least 50 MB bigger.
+        for (var i = 1; i <= 50; i++)
+        {
+            Assert.That(await Http.Get(url, "/leak", ct), Is.EqualTo((200, i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        var leakedRss = ProcessInfo.RssKb(leaker);
+        Assert.That(leakedRss - startRss, Is.GreaterThan(50 * 1024), "the leak is resident");
+
+        // The rest of its share: the worker is replaced, and its successor holds none of the leak.
+        for (var i = 0; i < MaxRequests; i++)
+        {
+            Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+        }
+
+        await Wait.Until(() => !ProcessInfo.IsAlive(leaker), TimeSpan.FromSeconds(30), "the leaking worker to be retired", ct, () => server.Output);
+        var successor = server.LiveWorkers().Single();
+        Assert.That(await Http.Get(url, "/leak", ct), Is.EqualTo((200, "1")), "the successor starts with nothing leaked");
+        Assert.That(ProcessInfo.RssKb(successor), Is.LessThan(leakedRss - (40 * 1024)), $"successor RSS against the leaker's {leakedRss} kB");
+    }
+
+    [Test]
     public async Task MaxRequests_ReplacesAWorker_WithItsSuccessorReadyFirst_AndNoRequestLost(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--max-requests", "200", "--max-requests-jitter", "50");

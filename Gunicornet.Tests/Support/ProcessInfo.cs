@@ -44,4 +44,11 @@ internal static class ProcessInfo
             return false;
         }
     }
+
+    /// <summary>The resident memory of <paramref name="pid"/> in kB (VmRSS).</summary>
+    public static long RssKb(int pid) =>
+        File.ReadLines($"/proc/{pid}/status")
+            .Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture))
+            .Single();
 }

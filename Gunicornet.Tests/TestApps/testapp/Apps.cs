@@ -10,6 +10,8 @@ namespace TestApp;
 [DefaultWebApp]
 public sealed class MainApp : IWebApp
 {
+    private static readonly List<byte[]> Leaked = [];
+
     /// <inheritdoc />
     public void Configure(WebApplication app)
     {
@@ -46,6 +48,15 @@ public sealed class MainApp : IWebApp
 
             Console.Error.WriteLine($"starving {Environment.ProcessId}");
             return "starving";
+        });
+
+        // A leak: every call keeps another megabyte (touched, so it is resident) for the life of the process.
+        app.MapGet("/leak", () =>
+        {
+            var block = new byte[1024 * 1024];
+            Array.Fill(block, (byte)1);
+            Leaked.Add(block);
+            return Leaked.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         });
 
         // Tells the test on stderr when it has started, so the test knows it is in flight.
