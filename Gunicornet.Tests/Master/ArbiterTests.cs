@@ -155,6 +155,8 @@ public sealed class ArbiterTests
         await Until(() => Launched.All(w => w.Signals.Contains(Signal.Term)), "TERM to every worker", ct);
         Launched[0].Exit(0);
 
+        // The loop removes the exited worker from its list; reading the list while it does is a race.
+        await Until(() => arbiter.Workers.Count == 1, "the exit handled", ct);
         _time.Advance(TimeSpan.FromSeconds(29));
 
         // One loop iteration at t=29s: overdue workers are killed after every event.
