@@ -160,7 +160,11 @@ internal sealed partial class Arbiter
     /// reload until the first collection came (53 to 93 MB in a 10-minute soak). A collection of the
     /// master's few megabytes takes about a millisecond, once per reload or replaced worker.
     /// </summary>
-    private static void TidyMemory() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    private static void TidyMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Posix.NativeMemory.Trim();
+    }
 
     private void HandleExit(WorkerHandle worker, int exitCode)
     {
