@@ -92,6 +92,27 @@ public sealed class SignalTests
         }
     }
 
+    [TestCase("Int")]
+    [TestCase("Quit")]
+    [TestCase("Term")]
+    public async Task ASignalIgnoredWhenTheMasterStarted_IsStillHandled(string name, CancellationToken ct)
+    {
+        // What a non-interactive shell does to a command started with '&' (and nohup to HUP): the
+        // signal is ignored when the master starts. The shell then execs the master in its place.
+        var signal = Enum.Parse<Signal>(name);
+        var server = ServerProcess.Start(
+            ["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", Paths.Sample("hello")],
+            fileName: "sh",
+            prefix: ["-c", "trap '' INT QUIT TERM HUP; exec \"$0\" \"$@\"", Paths.Server]);
+        await using var _ = server;
+        await server.WaitForReady(1, ct);
+
+        server.Signal(signal);
+
+        Assert.That(await server.WaitForExit(ct, TimeSpan.FromSeconds(15)), Is.Zero, server.Output);
+        Assert.That(server.Output, Does.Contain($"Handling signal: {name.ToLowerInvariant()}"));
+    }
+
     private static string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : "";
 
     private static int ReadyCount(string path) => Regex.Matches(Read(path), "ready after").Count;

@@ -17,11 +17,14 @@ internal sealed class SignalSource : IDisposable
     /// <summary>Starts receiving <paramref name="signals"/>; each one cancels the default action.</summary>
     public SignalSource(IReadOnlyCollection<Signal> signals, Action<Signal> onSignal)
     {
-        if (signals.Contains(Signal.Hup))
+        foreach (var signal in signals)
         {
-            // A process started under nohup inherits SIGHUP as ignored, and a handler registered on
-            // top of an ignored signal never runs (measured): restore the default disposition first.
-            Stdlib.SetSignalAction(Signum.SIGHUP, SignalAction.Default);
+            // A process can start with signals ignored: SIGHUP under nohup, SIGINT and SIGQUIT when a
+            // non-interactive shell starts it in the background (`gunicornet ... &` in a script). A
+            // handler registered on top of an ignored signal never runs (measured: such a master
+            // slept through SIGINT), so the default disposition is restored first, as Python's
+            // signal.signal does for gunicorn.
+            Stdlib.SetSignalAction(signal.ToSignum(), SignalAction.Default);
         }
 
         foreach (var signal in signals.Where(s => s != Signal.Quit))
