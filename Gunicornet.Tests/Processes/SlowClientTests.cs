@@ -23,13 +23,7 @@ public sealed class SlowClientTests
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--header-timeout", "6", "--no-control-socket");
         await using var _ = server;
 
-        await using var slow = await Trickle.Start(url.Port, SlowClients, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", ct);
-        var served = await ServeWhileTheyTrickle(url, slow, ct);
-
-        Assert.That(served.Open, Is.EqualTo(SlowClients), "every slow client was still sending while the others were served");
-        var outcomes = await slow.Outcomes(TimeSpan.FromSeconds(30), ct);
-        TestContext.Out.WriteLine(Describe(outcomes));
-        Assert.That(outcomes.Keys, Is.SubsetOf(new[] { "408", "closed" }), Describe(outcomes));
+        await AssertServedMeanwhile_ThenCutOff(url, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", ct);
     }
 
     [Test]
@@ -39,25 +33,26 @@ public sealed class SlowClientTests
         await using var _ = server;
 
         // 10 bytes a second of a 100 kB body; Kestrel wants 240 bytes a second after a 5 s grace.
-        await using var slow = await Trickle.Start(url.Port, SlowClients, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", ct);
-        var served = await ServeWhileTheyTrickle(url, slow, ct);
-
-        Assert.That(served.Open, Is.EqualTo(SlowClients), "every slow client was still sending while the others were served");
-        var outcomes = await slow.Outcomes(TimeSpan.FromSeconds(30), ct);
-        TestContext.Out.WriteLine(Describe(outcomes));
-        Assert.That(outcomes.Keys, Is.SubsetOf(new[] { "408", "closed" }), Describe(outcomes));
+        await AssertServedMeanwhile_ThenCutOff(url, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", ct);
     }
 
-    /// <summary>50 ordinary requests, each on a new connection, while the slow clients are connected.</summary>
-    private static async Task<(int Served, int Open)> ServeWhileTheyTrickle(Uri url, Trickle slow, CancellationToken ct)
+    /// <summary>
+    /// Starts the slow clients with <paramref name="start"/>; 50 ordinary requests, each on a new
+    /// connection, are served while every slow one is still open; then each slow one ends in a 408 or a close.
+    /// </summary>
+    private static async Task AssertServedMeanwhile_ThenCutOff(Uri url, string start, CancellationToken ct)
     {
+        await using var slow = await Trickle.Start(url.Port, SlowClients, start, ct);
         await Wait.Until(() => slow.BytesSent >= SlowClients * 3L, TimeSpan.FromSeconds(10), "the slow clients under way", ct);
         for (var i = 0; i < 50; i++)
         {
             Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200), $"ordinary request {i}");
         }
 
-        return (50, slow.Open);
+        Assert.That(slow.Open, Is.EqualTo(SlowClients), "every slow client was still sending while the others were served");
+        var outcomes = await slow.Outcomes(TimeSpan.FromSeconds(30), ct);
+        TestContext.Out.WriteLine(Describe(outcomes));
+        Assert.That(outcomes.Keys, Is.SubsetOf(new[] { "408", "closed" }), Describe(outcomes));
     }
 
     private static string Describe(Dictionary<string, int> outcomes) => string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}"));

@@ -155,10 +155,12 @@ internal sealed partial class Arbiter
 
     /// <summary>
     /// Once the pool has settled after spawning: the garbage of the spawns collected (a forced,
-    /// compacting collection). The master allocates little between spawns, and the runtime's first-generation
-    /// budget here is tens of megabytes, so without this its resident memory crept up with every
-    /// reload until the first collection came (53 to 93 MB in a 10-minute soak). A collection of the
-    /// master's few megabytes takes about a millisecond, once per reload or replaced worker.
+    /// compacting collection) and the C allocator's free pages given back. The master allocates
+    /// little between spawns, and the runtime's first-generation budget here is tens of megabytes, so
+    /// its resident memory crept up with every reload until the first collection came; and each
+    /// spawn's reader thread allocates natively, in arenas whose freed pages stayed resident (53 to
+    /// 94 MB in a 10-minute soak, still rising; 54 to 60 MB with this). Both take a few milliseconds
+    /// of the master's, once per reload or replaced worker.
     /// </summary>
     private static void TidyMemory()
     {

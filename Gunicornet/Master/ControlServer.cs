@@ -259,6 +259,7 @@ internal sealed partial class ControlServer : IDisposable
             _arbiter.Workers.Count,
             _arbiter.Workers.Sum(w => w.Served),
             _arbiter.Workers.Sum(w => w.InFlight))).ConfigureAwait(false);
+        var gc = GC.GetGCMemoryInfo();
         return new JsonObject
         {
             ["master_pid"] = Environment.ProcessId,
@@ -269,8 +270,8 @@ internal sealed partial class ControlServer : IDisposable
             ["requests"] = served,
             ["in_flight"] = inFlight,
             ["master_rss_kb"] = ProcStatus(Environment.ProcessId, "VmRSS"),
-            ["master_gc_heap_kb"] = GC.GetGCMemoryInfo().HeapSizeBytes / 1024,
-            ["master_gc_committed_kb"] = GC.GetGCMemoryInfo().TotalCommittedBytes / 1024,
+            ["master_gc_heap_kb"] = gc.HeapSizeBytes / 1024,
+            ["master_gc_committed_kb"] = gc.TotalCommittedBytes / 1024,
             ["master_threads"] = Directory.GetDirectories("/proc/self/task").Length,
         };
     }
