@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
@@ -24,6 +25,19 @@ public sealed class LifecycleTests
         var workers = server.LiveWorkers();
         Assert.That(workers, Has.Count.EqualTo(2).And.No.Member(victim), server.Output);
         Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+    }
+
+    [Test]
+    public async Task AtDebugLevel_EachWorkerSaysWhatItsBootCompiled(CancellationToken ct)
+    {
+        var (server, _) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct);
+        await using var _ = server;
+
+        foreach (var worker in server.LiveWorkers())
+        {
+            var line = await server.WaitForLine(new Regex($@"\[{worker}\] \[DEBUG\] App started: (\d+) methods compiled at run time, in \d+ ms"), ct);
+            Assert.That(int.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture), Is.GreaterThan(0), line.Value);
+        }
     }
 
     [Test]

@@ -26,6 +26,9 @@ internal sealed partial class WorkerHost
     [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Draining: stopped accepting; {Connections} connections open")]
     private partial void LogDraining(int connections);
 
+    [LoggerMessage(EventId = 208, Level = LogLevel.Debug, Message = "App started: {Methods} methods compiled at run time, in {JitMilliseconds:F0} ms")]
+    private partial void LogStarted(long methods, double jitMilliseconds);
+
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
     private partial void LogReopened(string path);
 }

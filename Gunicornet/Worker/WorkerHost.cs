@@ -186,6 +186,8 @@ internal sealed partial class WorkerHost
         {
             _ready = true;
             _channel.Send(new Ready());
+            // What the boot cost in compiling, for whoever tunes it (a ReadyToRun publish of the app cuts it).
+            LogStarted(System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
             _ = HeartbeatAsync(lifetime.ApplicationStopping);
         });
         if (stopAlready)
