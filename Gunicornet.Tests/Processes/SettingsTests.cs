@@ -105,6 +105,16 @@ public sealed class SettingsTests
     }
 
     [Test]
+    public async Task Workers_RunTheirThreadPoolWithoutSpinning(CancellationToken ct)
+    {
+        // Several pools on the same cores: spinning idle threads took most of the workers' CPU.
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct);
+        await using var _ = server;
+
+        Assert.That((await Http.Get(url, "/appcontext?name=System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", ct)).Body, Is.EqualTo("0"));
+    }
+
+    [Test]
     public async Task Env_WithoutEquals_IsAUsageError(CancellationToken ct)
     {
         var (code, output) = await Command.Run(ct, Paths.Server, "-e", "GREETING", App);

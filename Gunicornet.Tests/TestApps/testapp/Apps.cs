@@ -27,6 +27,7 @@ public sealed class MainApp : IWebApp
         app.MapGet("/name", () => env.ApplicationName);
         app.MapGet("/throw", string () => throw new InvalidOperationException("thrown by /throw (test fixture)"));
         app.MapGet("/env", (string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)");
+        app.MapGet("/appcontext", (string name) => AppContext.GetData(name)?.ToString() ?? "(unset)");
         app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
 
         // What the app writes to its standard output.
