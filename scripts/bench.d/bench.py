@@ -335,13 +335,16 @@ def idle_memory(report):
 
 
 def access_log(args, report):
-    with tempfile.TemporaryDirectory() as temp:
+    """Off and on run at once, their runs alternating (as the throughput runs, for the same reason)."""
+    with tempfile.TemporaryDirectory() as temp, contextlib.ExitStack() as stack:
+        off_server = stack.enter_context(gunicornet(2))
+        on_server = stack.enter_context(gunicornet(2, ("--access-logfile", f"{temp}/access.log")))
+        for server in (off_server, on_server):
+            wrk(server.url, args.warmup, args.connections)
         off, on = [], []
         for _ in range(args.runs):
-            for results, extra in ((off, ()), (on, ("--access-logfile", f"{temp}/access.log"))):
-                with gunicornet(2, extra) as server:
-                    wrk(server.url, args.warmup, args.connections)
-                    results.append(wrk(server.url, args.duration, args.connections)["rps"])
+            for results, server in ((off, off_server), (on, on_server)):
+                results.append(wrk(server.url, args.duration, args.connections)["rps"])
     cost = 1 - statistics.median(on) / statistics.median(off)
     report.append("\n### Access log (Gunicornet, 2 workers, keep-alive)\n")
     report.append(f"off {statistics.median(off):,.0f} req/s, on {statistics.median(on):,.0f} req/s (medians of {args.runs}): cost {cost:.1%}")
@@ -381,7 +384,7 @@ def chart(results, path):
 
 def main():
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="measured runs per configuration (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per configuration (default 5)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring (default 5: the JIT's tiering settles)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
