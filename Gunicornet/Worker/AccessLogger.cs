@@ -21,24 +21,36 @@ internal sealed class AccessLogger(AccessLogFormat format, AccessLogWriter write
         return counting;
     }
 
-    /// <summary>Logs a finished request that started at <paramref name="start"/> (timestamp <paramref name="started"/>).</summary>
-    public void Log(HttpContext context, DateTimeOffset start, long started, CountingResponseBody? body)
+    /// <summary>
+    /// Logs a finished request that started at <paramref name="start"/> (timestamp <paramref name="started"/>).
+    /// <paramref name="failed"/>: the app threw; unless the response had started, Kestrel answers 500.
+    /// </summary>
+    public void Log(HttpContext context, DateTimeOffset start, long started, CountingResponseBody? body, bool failed)
     {
         var request = context.Request;
         var response = context.Response;
+        var replaced = failed && !response.HasStarted;
+        var status = replaced ? StatusCodes.Status500InternalServerError : response.StatusCode;
         writer.Write(format.Format(new AccessEntry(
             context.Connection.RemoteIpAddress?.ToString() ?? "-",
             request.Method,
             request.PathBase.Add(request.Path).ToString(),
             request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
             request.Protocol,
-            response.StatusCode,
-            response.ContentLength ?? body?.Bytes,
+            status,
+            body is null ? response.ContentLength : replaced ? 0 : SentBytes(request.Method, status, body),
             start,
             Stopwatch.GetElapsedTime(started),
             name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
             name => response.Headers.TryGetValue(name, out var value) ? value.ToString() : null)));
     }
+
+    /// <summary>
+    /// The body bytes sent, as gunicorn counts them: none for HEAD, 1xx, 204 and 304, whose bodies
+    /// the server drops (RFC 9110).
+    /// </summary>
+    private static long SentBytes(string method, int status, CountingResponseBody body) =>
+        HttpMethods.IsHead(method) || status is < 200 or 204 or 304 ? 0 : body.Bytes;
 
     /// <summary>Reopens the log file (USR1).</summary>
     public void Reopen() => writer.Reopen();

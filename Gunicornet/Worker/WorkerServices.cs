@@ -156,6 +156,7 @@ internal static class WorkerServices
                 var start = accessLog is null ? default : DateTimeOffset.UtcNow;
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var body = accessLog?.Begin(context);
+                var failed = true;
                 try
                 {
                     if (await checks.CheckAsync(context) is { } refusal)
@@ -169,11 +170,13 @@ internal static class WorkerServices
                     {
                         await inner(context);
                     }
+
+                    failed = false;
                 }
                 finally
                 {
                     stats.End(ticket);
-                    accessLog?.Log(context, start, started, body);
+                    accessLog?.Log(context, start, started, body, failed);
                 }
             });
             next(app);
