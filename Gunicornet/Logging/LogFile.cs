@@ -51,7 +51,7 @@ internal static class LogFile
         }
 
         Gunicornet.Posix.FileDescriptors.SetCloseOnExec(copy, closeOnExec: true);
-        var original = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(copy, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        var original = new Gunicornet.Posix.DescriptorStream(copy, ownsDescriptor: true);
         StderrWriter.Current?.SayFailuresTo(line =>
         {
             try
@@ -75,7 +75,7 @@ internal static class LogFile
         while (rc < 0 && Stdlib.GetLastError() == Errno.EINTR);
 
         // Console.Out may already hold a duplicate of the old descriptor 1: point it at the new one.
-        var stdout = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        var stdout = new Gunicornet.Posix.DescriptorStream(1);
         Console.SetOut(new StreamWriter(stdout, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
     }
 

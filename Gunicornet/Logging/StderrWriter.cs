@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace Gunicornet.Logging;
 
 /// <summary>
 /// <c>Console.Error</c> for Gunicornet's processes. .NET's own writes to a duplicate of descriptor 2
 /// made at first use, so a log file reopened onto descriptor 2 (USR1) would never receive a line;
-/// this one writes to descriptor 2 itself, whatever it is now. Each write is one <c>write(2)</c>, so
-/// lines from several processes sharing a file or pipe never split.
+/// this one writes to descriptor 2 itself, whatever it is now. Each line is one <c>write(2)</c> at the
+/// file's shared offset (<see cref="Posix.DescriptorStream"/>), so lines from several processes sharing
+/// a file or pipe never split or overwrite each other.
 /// A failing write (disk full, file gone) is dropped rather than thrown into the logger, so serving
 /// goes on. The first failure of an outage is said once where someone can read it (the master's
 /// original stderr, when the log went to a file), and the first line that can be written again is
@@ -52,16 +52,8 @@ internal sealed class StderrWriter : TextWriter
     /// <summary>Makes <c>Console.Error</c> write to descriptor 2 directly; call before anything logs.</summary>
     public static void Install()
     {
-        Stream? stream = null;
-        try
-        {
-            stream = new FileStream(new SafeFileHandle(2, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            // Started with descriptor 2 closed: there is nowhere to write.
-        }
-
+        // Started with descriptor 2 closed, there is nowhere to write.
+        var stream = Posix.FileDescriptors.IsOpen(2) ? new Posix.DescriptorStream(2) : null;
         Current = new StderrWriter(stream, TimeProvider.System);
         Console.SetError(Current);
     }
