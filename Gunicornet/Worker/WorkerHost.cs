@@ -86,6 +86,7 @@ internal sealed partial class WorkerHost
         // Assembly.Load(name) calls made by the framework on the app's behalf (MVC's application
         // parts, for one) must resolve in the app's context.
         using var contextual = app.Context.EnterContextualReflection();
+        AppIdentity.Assume(app.Assembly);
         var exitCode = app switch
         {
             WebAppType web => RunWebApp(web),
@@ -139,8 +140,6 @@ internal sealed partial class WorkerHost
 
     private int RunEntryPoint(EntryPointApp entry)
     {
-        // Without this the host would call the app "gunicornet", the process's entry assembly.
-        Environment.SetEnvironmentVariable("ASPNETCORE_APPLICATIONNAME", entry.Assembly.GetName().Name);
         using var interceptor = new HostInterceptor(
             builder => builder.ConfigureServices((context, services) => AddWorkerServices(services, context.Configuration)),
             OnHostBuilt);

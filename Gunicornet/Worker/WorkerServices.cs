@@ -96,16 +96,25 @@ internal static class WorkerServices
             own.Clear();
         }
 
-        if (options.ConfigurationLoader?.Configuration.GetSection("Endpoints").GetChildren().Any() == true)
+        var configuration = options.ConfigurationLoader?.Configuration;
+        if (configuration?.GetSection("Endpoints").GetChildren().Any() == true)
         {
             log.LogInformation("Ignoring the endpoints in the app's Kestrel configuration; serving on the master's sockets");
         }
 
+        // The protocols the app asks of every endpoint still hold (the gRPC template's Http2, which
+        // lets cleartext HTTP/2 in by prior knowledge); its own endpoints and certificates do not.
+        var protocols = ConfiguredProtocols(configuration, log);
         options.ConfigurationLoader = null;
         foreach (var fd in spec.ListenFds)
         {
             options.ListenHandle((ulong)fd, listen =>
             {
+                if (protocols is { } wanted)
+                {
+                    listen.Protocols = wanted;
+                }
+
                 listen.Use(drain.Track);
                 if (tls is not null)
                 {
@@ -113,6 +122,24 @@ internal static class WorkerServices
                 }
             });
         }
+    }
+
+    /// <summary>The app's <c>Kestrel:EndpointDefaults:Protocols</c>, or null when it sets none (or one Kestrel would refuse).</summary>
+    private static HttpProtocols? ConfiguredProtocols(IConfiguration? configuration, ILogger log)
+    {
+        var text = configuration?["EndpointDefaults:Protocols"];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (Enum.TryParse<HttpProtocols>(text, ignoreCase: true, out var protocols) && Enum.IsDefined(protocols))
+        {
+            return protocols;
+        }
+
+        log.LogWarning("Ignoring Kestrel:EndpointDefaults:Protocols '{Protocols}' in the app's configuration: not one of {Known}", text, string.Join(", ", Enum.GetNames<HttpProtocols>()));
+        return null;
     }
 
     private sealed class WorkerLifetime : IHostLifetime
