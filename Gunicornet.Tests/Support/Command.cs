@@ -6,9 +6,12 @@ namespace Gunicornet.Tests.Support;
 internal static class Command
 {
     /// <summary>Runs <paramref name="file"/> with <paramref name="args"/>; returns its exit code and its stdout and stderr together.</summary>
-    public static async Task<(int Code, string Output)> Run(CancellationToken ct, string file, params string[] args)
+    public static Task<(int Code, string Output)> Run(CancellationToken ct, string file, params string[] args) => RunIn(null, ct, file, args);
+
+    /// <summary>As <see cref="Run"/>, in the folder <paramref name="directory"/> (null: the current one).</summary>
+    public static async Task<(int Code, string Output)> RunIn(string? directory, CancellationToken ct, string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? "" };
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Gunicornet.Tests.Support;
+
+namespace Gunicornet.Tests.Templates;
+
+/// <summary>
+/// The SDK's <c>web</c>, <c>webapi</c> and <c>grpc</c> templates, unmodified, under <c>gunicornet -w 2</c>
+/// with the access log on, from their build output and their publish output.
+/// </summary>
+[TestFixture]
+[Category("Process")]
+[CancelAfter(900_000)]
+public sealed partial class ApiTemplateTests
+{
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Web_SaysHelloWorld(bool published, CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("tweb", "web");
+        using var log = new TempDirectory("gunicornet-web");
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, "--access-logfile", log.File("access.log"));
+        await using var _ = server;
+
+        Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "Hello World!")));
+        Assert.That(await AccessLine(log.File("access.log"), "GET / ", ct), Does.EndWith("\"GET / HTTP/1.1\" 200 12 \"-\" \"-\""));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task WebApi_AnswersJson_WithTheAccessLogOn(bool published, CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("twebapi", "webapi");
+        using var log = new TempDirectory("gunicornet-webapi");
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, "--access-logfile", log.File("access.log"));
+        await using var _ = server;
+
+        // Every request on a new connection: both workers answer some.
+        var bodies = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var (status, body) = await Http.Get(url, "/weatherforecast", ct);
+            Assert.That(status, Is.EqualTo(200), server.Output);
+            bodies.Add(body);
+        }
+
+        var forecast = JsonDocument.Parse(bodies[0]).RootElement;
+        Assert.That(forecast.GetArrayLength(), Is.EqualTo(5));
+        Assert.That(forecast[0].TryGetProperty("temperatureC", out var _), Is.True, bodies[0]);
+        await Wait.Until(() => Lines(log.File("access.log")).Length == 10, TimeSpan.FromSeconds(10), "ten access lines", ct, () => string.Join("\n", Lines(log.File("access.log"))));
+        var logged = Lines(log.File("access.log")).Select(l => LengthRegex().Match(l).Groups[1].Value).ToList();
+        // Two workers write their lines on their own: compare as sets, not in order.
+        Assert.That(logged, Is.EquivalentTo(bodies.Select(b => Encoding.UTF8.GetByteCount(b).ToString(CultureInfo.InvariantCulture))), "the body bytes of each response");
+        Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
+    }
+
+    [Test]
+    public async Task WebApi_InDevelopment_ServesItsOpenApiDocument(CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("twebapi", "webapi");
+        var (server, url) = await ServerProcess.StartReady(app.BuildDll, workers: 2, ct, "-e", "ASPNETCORE_ENVIRONMENT=Development", "--access-logfile", "-");
+        await using var _ = server;
+
+        var (status, body) = await Http.Get(url, "/openapi/v1.json", ct);
+        Assert.That(status, Is.EqualTo(200), server.Output);
+        var document = JsonDocument.Parse(body).RootElement;
+        Assert.That(document.GetProperty("info").GetProperty("title").GetString(), Does.StartWith("twebapi"), "the document names the app, not the server");
+        Assert.That(document.GetProperty("paths").TryGetProperty("/weatherforecast", out var _), Is.True);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Grpc_AnswersAGrpcClient_OverCleartextHttp2(bool published, CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("tgrpc", "grpc");
+        using var log = new TempDirectory("gunicornet-grpc");
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, "--access-logfile", log.File("access.log"));
+        await using var _ = server;
+
+        using var channel = GrpcChannel.ForAddress(url);
+        Assert.That(await SayHello(channel, "gunicornet", ct), Is.EqualTo("Hello gunicornet"));
+        Assert.That(await AccessLine(log.File("access.log"), "POST /greet.Greeter/SayHello", ct), Does.Contain("\"POST /greet.Greeter/SayHello HTTP/2\" 200 23 "));
+    }
+
+    [Test]
+    public async Task Grpc_AnswersOverTls_AfterAReload(CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("tgrpc", "grpc");
+        using var dir = new TempDirectory("gunicornet-grpc-tls");
+        using var certificate = SelfSigned(dir.File("cert.pem"), dir.File("key.pem"));
+        var (server, url) = await ServerProcess.StartReady(app.PublishDll, workers: 2, ct, "--certfile", dir.File("cert.pem"), "--keyfile", dir.File("key.pem"), "--access-logfile", "-");
+        await using var _ = server;
+        var https = new Uri($"https://localhost:{url.Port}");
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString() },
+        };
+        using var channel = GrpcChannel.ForAddress(https, new GrpcChannelOptions { HttpHandler = handler });
+
+        Assert.That(await SayHello(channel, "before", ct), Is.EqualTo("Hello before"));
+        server.Signal(Posix.Signal.Hup);
+        await server.WaitForReady(4, ct);
+        Assert.That(await SayHello(channel, "after", ct), Is.EqualTo("Hello after"));
+    }
+
+    /// <summary>greet.Greeter/SayHello of the template's proto, marshalled by hand: field 1, a string, both ways.</summary>
+    private static async Task<string> SayHello(GrpcChannel channel, string name, CancellationToken ct)
+    {
+        var marshaller = Marshallers.Create<string>(
+            text => [0x0A, (byte)Encoding.UTF8.GetByteCount(text), .. Encoding.UTF8.GetBytes(text)],
+            bytes => bytes.Length == 0 ? "" : Encoding.UTF8.GetString(bytes, 2, bytes[1]));
+        var method = new Method<string, string>(MethodType.Unary, "greet.Greeter", "SayHello", marshaller, marshaller);
+        return await channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(cancellationToken: ct), name);
+    }
+
+    private static X509Certificate2 SelfSigned(string certPath, string keyPath)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        File.WriteAllText(certPath, certificate.ExportCertificatePem());
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return certificate;
+    }
+
+    private static async Task<string> AccessLine(string log, string request, CancellationToken ct)
+    {
+        string? line = null;
+        await Wait.Until(() => (line = Lines(log).FirstOrDefault(l => l.Contains(request, StringComparison.Ordinal))) is not null, TimeSpan.FromSeconds(10), request + " in the access log", ct, () => string.Join("\n", Lines(log)));
+        return line!;
+    }
+
+    private static string[] Lines(string path) => File.Exists(path) ? File.ReadAllLines(path) : [];
+
+    [GeneratedRegex(@"HTTP/1\.1"" 200 (\d+) ")]
+    private static partial Regex LengthRegex();
+}
