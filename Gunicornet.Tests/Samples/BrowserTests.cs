@@ -1,5 +1,4 @@
 using OpenQA.Selenium;
-using OpenQA.Selenium.Chrome;
 using OpenQA.Selenium.Interactions;
 using OpenQA.Selenium.Support.UI;
 using Gunicornet.Tests.Support;
@@ -16,32 +15,21 @@ namespace Gunicornet.Tests.Samples;
 public sealed class BrowserTests
 {
     private HbnbDeployment _deployment = null!;
-    private TempDirectory _profile = null!;
-    private ChromeDriver _browser = null!;
+    private Browser _chromium = null!;
+    private OpenQA.Selenium.Chrome.ChromeDriver _browser = null!;
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         _deployment = await HbnbDeployment.Start();
-        _profile = new TempDirectory("gunicornet-chromium");
-        var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
-        service.SuppressInitialDiagnosticInformation = true;
-        var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-
-        // No network here: Chromium must not try its own services.
-        options.AddArguments(
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1000",
-            $"--user-data-dir={_profile.Path}");
-        _browser = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        _chromium = new Browser();
+        _browser = _chromium.Driver;
     }
 
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        _browser?.Quit();
-        _browser?.Dispose();
-        _profile?.Dispose();
+        _chromium?.Dispose();
         await _deployment.DisposeAsync();
     }
 
@@ -71,17 +59,8 @@ public sealed class BrowserTests
         toggle.Click();
         wait.Until(_ => first.FindElements(By.CssSelector(".reviews li")).Count >= 1 && toggle.Text == "hide");
         Assert.That(first.FindElement(By.CssSelector(".reviews li p")).Text, Is.Not.Empty);
-        SaveScreenshot("hbnb-101.png");
+        _chromium.SaveScreenshot("hbnb-101.png", "the HBNB page in Chromium");
         toggle.Click();
         wait.Until(_ => first.FindElements(By.CssSelector(".reviews li")).Count == 0 && toggle.Text == "show");
-    }
-
-    private void SaveScreenshot(string name)
-    {
-        var folder = Path.Combine(TestContext.CurrentContext.WorkDirectory, "artifacts");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, name);
-        _browser.GetScreenshot().SaveAsFile(path);
-        TestContext.AddTestAttachment(path, "the HBNB page in Chromium");
     }
 }

@@ -193,6 +193,10 @@ internal static class WorkerServices
                         context.Response.ContentType = "text/plain";
                         await context.Response.WriteAsync(refusal.Reason + "\n");
                     }
+                    else if (SignalRWebSockets.Applies(context))
+                    {
+                        await SignalRWebSockets.RunAsync(context, inner);
+                    }
                     else
                     {
                         await inner(context);
