@@ -41,6 +41,43 @@ public sealed class BlazorTemplateTests
         Assert.That(working, Is.EqualTo(20), "page loads whose counter worked");
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task BlazorServer_PagesRenderWithTheirAssets_StreamTheWeather_AndCount(bool published, CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("tblazor", "blazor");
+        using var log = new TempDirectory("gunicornet-blazor");
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, [.. AsUsersRunIt(app, published), "--access-logfile", log.File("access.log")]);
+        await using var _ = server;
+        var driver = _chromium.Driver;
+
+        Assert.That(PageChecks.Open(driver, url), Is.EqualTo("Home"));
+        Assert.That(driver.FindElement(By.TagName("h1")).Text, Is.EqualTo("Hello, world!"));
+        PageChecks.Open(driver, new Uri(url, "/weather"));
+        Assert.That(PageChecks.WaitFor(driver, () => driver.FindElements(By.CssSelector("table tbody tr")).Count == 5, TimeSpan.FromSeconds(10)), Is.True, "the streamed forecast: " + driver.PageSource);
+        Assert.That(CounterCounts(new Uri(url, "/counter"), TimeSpan.FromSeconds(10)), Is.True, "the counter counts");
+        _chromium.SaveScreenshot($"tblazor-{(published ? "publish" : "build")}.png", "the blazor template's counter");
+        Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task BlazorWebAssembly_RunsItsCounterInTheBrowser(bool published, CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("tblazorwasm", "blazor", "--interactivity", "WebAssembly");
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, [.. AsUsersRunIt(app, published), "--access-logfile", "-"]);
+        await using var _ = server;
+
+        Assert.That(CounterCounts(new Uri(url, "/counter"), TimeSpan.FromSeconds(60)), Is.True, "the counter counts in WebAssembly");
+        PageChecks.AssertAssetsLoaded(_chromium.Driver);
+        Assert.That(server.Output, Does.Contain("GET /_framework/dotnet."), "the runtime came from the server");
+        Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
+    }
+
+    /// <summary>Build output runs as `dotnet run` runs it: from the project folder, in Development.</summary>
+    private static string[] AsUsersRunIt(TemplateApp app, bool published) =>
+        published ? [] : ["--chdir", app.ProjectDirectory, "-e", "ASPNETCORE_ENVIRONMENT=Development"];
+
     /// <summary>
     /// Loads the counter page and clicks as a person would once the page answers: true when each of
     /// three clicks counts. A click before the circuit is up does nothing, so the first is repeated

@@ -67,6 +67,17 @@ internal sealed class AppSnapshots : IDisposable
         return Path.Combine(target, Path.GetFileName(appPath));
     }
 
+    /// <summary>
+    /// The folder where the workers of every generation share the app's Data Protection keys when the
+    /// app keeps them nowhere else (<c>Worker.DataProtectionKeys</c>): private, kept while the master runs.
+    /// </summary>
+    public string KeysDirectory()
+    {
+        var path = Path.Combine(_root, "data-protection-keys");
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
     /// <summary>Removes a generation's snapshot once no worker runs from it.</summary>
     public void Drop(int generation) =>
         TryDelete(Path.Combine(_root, "gen-" + generation.ToString(CultureInfo.InvariantCulture)));

@@ -19,6 +19,8 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
         Posix.Accounts.Chown(snapshots.Root, uid, gid, recursive: false);
         Posix.Accounts.Chown(balance.Path, uid, gid);
         Posix.Accounts.Chown(Path.GetDirectoryName(snapshot)!, uid, gid);
+        var keys = snapshots.KeysDirectory();
+        Posix.Accounts.Chown(keys, uid, gid);
         _specs[generation] = new WorkerSpec
         {
             AppPath = snapshot,
@@ -51,6 +53,7 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             Tls = config.Tls,
             ProcName = config.ProcName,
             CaptureOutput = config.CaptureOutput && errorLog is not null,
+            KeysDirectory = keys,
         };
     }
 

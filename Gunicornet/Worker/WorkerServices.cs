@@ -47,6 +47,7 @@ internal static class WorkerServices
         services.RemoveAll<IHostLifetime>();
         services.AddSingleton<IHostLifetime, WorkerLifetime>();
 
+        DataProtectionKeys.ShareWhenEphemeral(services, spec.KeysDirectory, log);
         services.AddSingleton(stats);
         var forwarded = ForwardedHeaders.Create(spec.ForwardedAllowIps, spec.SecureSchemeHeaders);
         var fieldLimit = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize : int.MaxValue;

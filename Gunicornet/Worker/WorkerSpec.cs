@@ -108,6 +108,12 @@ internal sealed record WorkerSpec
     /// <summary>Duplicate stdout onto the error log.</summary>
     public bool CaptureOutput { get; init; }
 
+    /// <summary>
+    /// A folder the master keeps for its workers while it runs, where they share the app's Data
+    /// Protection keys when the app keeps them nowhere else; null for none.
+    /// </summary>
+    public string? KeysDirectory { get; init; }
+
     /// <summary>Serialises the spec for the environment.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, WorkerSpecJson.Default.WorkerSpec);
 
