@@ -41,7 +41,7 @@ commandLine.Root.SetAction(_ =>
 
     if (config.CheckConfig)
     {
-        return MasterProcess.Check(config);
+        return AppCheck.Run(config);
     }
 
     return config.Daemon && !Daemon.IsDaemon ? Daemon.Launch(args) : MasterProcess.Run(config, args, Reread);

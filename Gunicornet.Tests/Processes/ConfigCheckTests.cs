@@ -14,7 +14,7 @@ public sealed class ConfigCheckTests
         var (code, output) = await Command.Run(ct, Paths.Server, "--check-config", "-w", "3", "-b", "127.0.0.1:1", Paths.TestApp("testapp") + ":TestApp.MainApp");
 
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(output, Is.EqualTo($"gunicornet: configuration OK; {Paths.TestApp("testapp")}:TestApp.MainApp loads (app TestApp.MainApp)"));
+        Assert.That(output, Is.EqualTo($"gunicornet: configuration OK; {Paths.TestApp("testapp")}:TestApp.MainApp loads and boots (app TestApp.MainApp)"));
     }
 
     [TestCase(":TestApp.NotAnApp", "does not implement")]
@@ -26,6 +26,44 @@ public sealed class ConfigCheckTests
         Assert.That(code, Is.EqualTo(4), output);
         Assert.That(output, Does.StartWith("gunicornet: error: App failed to load: ").And.Contain(why));
         Assert.That(output.Split('\n'), Has.Length.EqualTo(1), "one line");
+    }
+
+    [Test]
+    public async Task CheckConfig_OfAnAppWhoseConfigureThrows_SaysWhyAndExits4(CancellationToken ct)
+    {
+        var (code, output) = await Command.Run(ct, Paths.Server, "--check-config", Paths.TestApp("testapp") + ":BrokenApp");
+
+        Assert.That(code, Is.EqualTo(4), output);
+        Assert.That(output, Is.EqualTo("gunicornet: error: App failed to load: BrokenApp refuses to configure (test fixture)"));
+    }
+
+    [Test]
+    public async Task CheckConfig_OfTheRazorTemplate_BootsIt(CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("trazor", "razor");
+        var (code, output) = await Command.Run(ct, Paths.Server, "--check-config", app.PublishDll);
+
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Is.EqualTo($"gunicornet: configuration OK; {app.PublishDll} loads and boots (the entry point of trazor)"));
+    }
+
+    [Test]
+    public async Task CheckConfig_OfATemplateAppThatCannotBoot_SaysWhatBootWouldSay(CancellationToken ct)
+    {
+        // The razor template's publish output without its static assets manifest: MapStaticAssets
+        // throws in Main, after the app has loaded, as it did in every worker before workers took the
+        // app's own folder as their base directory.
+        var app = await TemplateApps.Get("trazor", "razor");
+        using var copy = new TempDirectory("gunicornet-check");
+        foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(app.PublishDll)!).Where(f => !f.EndsWith(".staticwebassets.endpoints.json", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(copy.Path, Path.GetFileName(file)));
+        }
+
+        var (code, output) = await Command.Run(ct, Paths.Server, "--check-config", copy.File("trazor.dll"));
+
+        Assert.That(code, Is.EqualTo(ExitCodes.WorkerBootError), output);
+        Assert.That(output, Does.Match(@"^gunicornet: error: Worker failed to boot: The static resources manifest file '.*trazor\.staticwebassets\.endpoints\.json' was not found\.$"));
     }
 
     [Test]

@@ -11,14 +11,17 @@ internal sealed class WorkerChannel : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Stream _toMaster;
-    private readonly Stream _fromMaster;
+    private readonly Stream? _fromMaster;
     private bool _broken;
 
-    private WorkerChannel(Stream toMaster, Stream fromMaster)
+    private WorkerChannel(Stream toMaster, Stream? fromMaster)
     {
         _toMaster = toMaster;
         _fromMaster = fromMaster;
     }
+
+    /// <summary>No master: messages go nowhere and nobody is watched (a worker that checks the app for <c>--check-config</c>).</summary>
+    public static WorkerChannel Detached() => new(Stream.Null, null);
 
     /// <summary>Adopts the inherited pipe descriptors.</summary>
     public static WorkerChannel Open(int readFd, int writeFd) => new(
@@ -31,12 +34,17 @@ internal sealed class WorkerChannel : IDisposable
     /// </summary>
     public void WatchMaster(Action onMasterGone)
     {
+        if (_fromMaster is null)
+        {
+            return;
+        }
+
         var thread = new Thread(() =>
         {
             var buffer = new byte[64];
             try
             {
-                while (_fromMaster.Read(buffer) > 0)
+                while (_fromMaster!.Read(buffer) > 0)
                 {
                     // The master sends nothing yet; anything it sends later is for a newer worker.
                 }

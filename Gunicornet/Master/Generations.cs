@@ -21,41 +21,51 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
         Posix.Accounts.Chown(Path.GetDirectoryName(snapshot)!, uid, gid);
         var keys = snapshots.KeysDirectory();
         Posix.Accounts.Chown(keys, uid, gid);
-        _specs[generation] = new WorkerSpec
+        _specs[generation] = ForApp(config, app, uid, gid, userName) with
         {
             AppPath = snapshot,
-            TypeName = app.TypeName,
-            ContentRoot = config.Chdir is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory(),
             ListenFds = listeners.Select(l => l.Fd).ToArray(),
-            ControlReadFd = -1,
-            ControlWriteFd = -1,
-            Backlog = config.Backlog,
-            GracefulTimeoutSeconds = config.GracefulTimeout.TotalSeconds,
-            KeepAliveSeconds = config.KeepAlive.TotalSeconds,
-            LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
             ErrorLog = errorLog,
             AccessLog = config.AccessLog is null or "-" ? config.AccessLog : Path.GetFullPath(config.AccessLog),
-            AccessLogFormat = config.AccessLogFormat,
             Generation = generation,
             BalanceFile = balance.Path,
-            WorkerConnections = config.WorkerConnections,
-            HeaderTimeoutSeconds = config.HeaderTimeout.TotalSeconds,
-            LimitRequestLine = config.LimitRequestLine,
-            LimitRequestFields = config.LimitRequestFields,
-            LimitRequestFieldSize = config.LimitRequestFieldSize,
-            Environment = [.. config.RawEnv],
-            Uid = uid,
-            Gid = gid,
-            UserName = userName,
-            InitGroups = config.InitGroups,
-            ForwardedAllowIps = config.ForwardedAllowIps,
-            SecureSchemeHeaders = [.. config.SecureSchemeHeaders],
-            Tls = config.Tls,
-            ProcName = config.ProcName,
             CaptureOutput = config.CaptureOutput && errorLog is not null,
             KeysDirectory = keys,
         };
     }
+
+    /// <summary>
+    /// What every worker of <paramref name="app"/> runs with, from the configuration: no sockets, no
+    /// pipes and no logs yet (a generation adds them), the app's assembly where it is.
+    /// </summary>
+    public static WorkerSpec ForApp(ServerConfig config, AppSpec app, uint? uid, uint? gid, string? userName) => new()
+    {
+        AppPath = app.AssemblyPath,
+        TypeName = app.TypeName,
+        ContentRoot = config.Chdir is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory(),
+        ListenFds = [],
+        ControlReadFd = -1,
+        ControlWriteFd = -1,
+        Backlog = config.Backlog,
+        GracefulTimeoutSeconds = config.GracefulTimeout.TotalSeconds,
+        KeepAliveSeconds = config.KeepAlive.TotalSeconds,
+        LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
+        AccessLogFormat = config.AccessLogFormat,
+        WorkerConnections = config.WorkerConnections,
+        HeaderTimeoutSeconds = config.HeaderTimeout.TotalSeconds,
+        LimitRequestLine = config.LimitRequestLine,
+        LimitRequestFields = config.LimitRequestFields,
+        LimitRequestFieldSize = config.LimitRequestFieldSize,
+        Environment = [.. config.RawEnv],
+        Uid = uid,
+        Gid = gid,
+        UserName = userName,
+        InitGroups = config.InitGroups,
+        ForwardedAllowIps = config.ForwardedAllowIps,
+        SecureSchemeHeaders = [.. config.SecureSchemeHeaders],
+        Tls = config.Tls,
+        ProcName = config.ProcName,
+    };
 
     /// <summary>The spec of a worker of the given age and generation.</summary>
     public WorkerSpec SpecFor(int age, int generation) => _specs[generation] with { Age = age, BalanceSlot = balance.SlotFor(age) };

@@ -177,45 +177,8 @@ internal static partial class MasterProcess
         return exitCode;
     }
 
-    /// <summary>
-    /// <c>--check-config</c>: the configuration was read without error; now the app must be found and
-    /// load (its assembly, its dependencies, its app type or entry point), as a worker would load it.
-    /// </summary>
-    public static int Check(ServerConfig config)
-    {
-        if (config.Chdir is { } chdir)
-        {
-            Directory.SetCurrentDirectory(chdir);
-        }
-
-        var app = ResolveApp(config);
-        if (!File.Exists(app.AssemblyPath))
-        {
-            Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
-            return ExitCodes.AppLoadError;
-        }
-
-        try
-        {
-            var loaded = AppLoader.Load(app);
-            var what = loaded switch
-            {
-                WebAppType web => $"app {web.Type.FullName}",
-                EntryPointApp entry => $"the entry point of {entry.Assembly.GetName().Name}",
-                _ => "the app",
-            };
-            Console.Out.WriteLine($"gunicornet: configuration OK; {config.App} loads ({what})");
-            return ExitCodes.Ok;
-        }
-        catch (AppLoadException e)
-        {
-            Fail($"App failed to load: {e.Message}");
-            return ExitCodes.AppLoadError;
-        }
-    }
-
     /// <summary>What must hold before the master binds: root for --user, a TLS certificate that loads.</summary>
-    private static string? Prerequisites(ServerConfig config)
+    internal static string? Prerequisites(ServerConfig config)
     {
         if ((config.User is not null || config.Group is not null) && Mono.Unix.Native.Syscall.geteuid() != 0)
         {
@@ -265,7 +228,7 @@ internal static partial class MasterProcess
         return ExitCodes.Error;
     }
 
-    private static AppSpec ResolveApp(ServerConfig config)
+    internal static AppSpec ResolveApp(ServerConfig config)
     {
         var app = AppSpec.Parse(config.App);
         return app with { AssemblyPath = Path.GetFullPath(app.AssemblyPath) };

@@ -184,6 +184,13 @@ internal sealed partial class WorkerHost
         lifetime.ApplicationStarted.Register(() =>
         {
             _ready = true;
+            if (_spec.Check)
+            {
+                // Booted as far as a worker boots before it serves: nothing more to check.
+                lifetime.StopApplication();
+                return;
+            }
+
             _channel.Send(new Ready());
             // What the boot cost in compiling, for whoever tunes it (a ReadyToRun publish of the app cuts it).
             LogStarted(System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);

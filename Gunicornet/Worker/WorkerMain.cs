@@ -25,7 +25,7 @@ internal static class WorkerMain
         // The app, and any process it starts, has no business with the master's plumbing.
         Environment.SetEnvironmentVariable(WorkerSpec.EnvironmentVariable, null);
         var spec = WorkerSpec.FromJson(json);
-        foreach (var fd in spec.ListenFds.Append(spec.ControlReadFd).Append(spec.ControlWriteFd))
+        foreach (var fd in spec.ListenFds.Append(spec.ControlReadFd).Append(spec.ControlWriteFd).Where(fd => fd >= 0))
         {
             // Inherited without close-on-exec; a process the app spawns must not hold the listeners
             // (the port would outlive the server) or the pipes.
@@ -37,7 +37,7 @@ internal static class WorkerMain
         AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         warmLogging.Wait();
         var loggers = ErrorLog.CreateFactory(Config.CommandLine.ParseLogLevel(spec.LogLevel));
-        using var channel = WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
+        using var channel = spec.Check ? WorkerChannel.Detached() : WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
         channel.Send(new Booted());
         ProcessName.Set(spec.ProcName);
         if (spec.CaptureOutput)

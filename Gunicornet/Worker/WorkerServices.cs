@@ -38,6 +38,11 @@ internal static class WorkerServices
             ApplyLimits(options.Limits, spec);
         });
         WrapTransports(services, drain);
+        if (spec.Check)
+        {
+            services.RemoveAll<Microsoft.AspNetCore.Hosting.Server.IServer>();
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, CheckServer>();
+        }
 
         // Kestrel calls listen() again on an adopted socket with its own backlog (512 by default).
         services.Configure<SocketTransportOptions>(options => options.Backlog = spec.Backlog);

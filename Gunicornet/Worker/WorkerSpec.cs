@@ -114,6 +114,12 @@ internal sealed record WorkerSpec
     /// </summary>
     public string? KeysDirectory { get; init; }
 
+    /// <summary>
+    /// True for a worker that only checks the app (<c>--check-config</c>): it boots the app as any worker
+    /// does, with a server that listens nowhere, and stops as soon as the app has started.
+    /// </summary>
+    public bool Check { get; init; }
+
     /// <summary>Serialises the spec for the environment.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, WorkerSpecJson.Default.WorkerSpec);
 

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Gunicornet.Config;
+using Gunicornet.Worker;
+
+namespace Gunicornet.Master;
+
+/// <summary>
+/// <c>--check-config</c>: the configuration was read without error; now the app must load and boot as
+/// a worker boots it. One worker process is started without sockets: it loads the app (its assembly,
+/// its dependencies, its app type or entry point), runs its startup (the app's <c>Main</c> or
+/// <c>Configure</c>, its hosted services' start) up to the request pipeline a server would take,
+/// serves nothing, and stops. What fails there would stop every worker at boot.
+/// </summary>
+internal static partial class AppCheck
+{
+    private static readonly TimeSpan DefaultLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checks; prints one line, and returns the exit code (0, or 1, 3, 4 as a start would).</summary>
+    public static int Run(ServerConfig config)
+    {
+        if (config.Chdir is { } chdir)
+        {
+            Directory.SetCurrentDirectory(chdir);
+        }
+
+        var app = MasterProcess.ResolveApp(config);
+        if (!File.Exists(app.AssemblyPath))
+        {
+            MasterProcess.Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
+            return ExitCodes.AppLoadError;
+        }
+
+        if (MasterProcess.Prerequisites(config) is { } problem)
+        {
+            return MasterProcess.Fail(problem);
+        }
+
+        string what;
+        try
+        {
+            what = AppLoader.Load(app) switch
+            {
+                WebAppType web => $"app {web.Type.FullName}",
+                EntryPointApp entry => $"the entry point of {entry.Assembly.GetName().Name}",
+                _ => "the app",
+            };
+        }
+        catch (AppLoadException e)
+        {
+            MasterProcess.Fail($"App failed to load: {e.Message}");
+            return ExitCodes.AppLoadError;
+        }
+
+        var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
+        var spec = Generations.ForApp(config, app, uid, gid, userName) with { Check = true };
+        var limit = config.BootTimeout > TimeSpan.Zero ? config.BootTimeout : DefaultLimit;
+        var (code, output) = Boot(spec, limit);
+        if (code == ExitCodes.Ok)
+        {
+            Console.Out.WriteLine($"gunicornet: configuration OK; {config.App} loads and boots ({what})");
+            return ExitCodes.Ok;
+        }
+
+        if (config.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Debug)
+        {
+            Console.Error.Write(output);
+        }
+
+        MasterProcess.Fail(code is null
+            ? $"App failed to boot: not started within {limit.TotalSeconds:0} s (--boot-timeout)"
+            : FirstError(output) ?? $"App failed to boot: the worker exited with code {code}");
+        return code is ExitCodes.WorkerBootError ? ExitCodes.WorkerBootError : ExitCodes.AppLoadError;
+    }
+
+    /// <summary>Runs a checking worker; its exit code (null when it outran <paramref name="limit"/>) and what it printed.</summary>
+    private static (int? Code, string Output) Boot(WorkerSpec spec, TimeSpan limit)
+    {
+        var (file, arguments) = SelfCommand.Resolve();
+        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var pair in spec.Environment)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        start.Environment[WorkerSpec.EnvironmentVariable] = spec.ToJson();
+        using var worker = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = worker.StandardOutput.ReadToEndAsync();
+        var stderr = worker.StandardError.ReadToEndAsync();
+        if (!worker.WaitForExit(limit))
+        {
+            worker.Kill(entireProcessTree: true);
+            worker.WaitForExit();
+            return (null, stderr.Result + stdout.Result);
+        }
+
+        return (worker.ExitCode, stderr.Result + stdout.Result);
+    }
+
+    /// <summary>The message of the worker's first error line, without its time and PID.</summary>
+    private static string? FirstError(string output) =>
+        output.Split('\n').Select(l => ErrorLineRegex().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+
+    [GeneratedRegex(@"^\[[^\]]*\] \[\d+\] \[(?:ERROR|CRITICAL)\] (.+)$")]
+    private static partial Regex ErrorLineRegex();
+}
