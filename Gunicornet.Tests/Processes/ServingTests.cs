@@ -66,6 +66,28 @@ public sealed class ServingTests
     }
 
     [Test]
+    public async Task AnUnmodifiedApp_SeesItsOwnProgram_NotTheServers(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("plainapp"), workers: 1, ct);
+        await using var _ = server;
+        var appDir = Path.GetDirectoryName(Paths.TestApp("plainapp"))!;
+
+        var seen = (await Http.Get(url, "/identity", ct)).Body.Split('\n').Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+
+        // The base directory is where its assembly was loaded from: its generation's copy of the app.
+        Assert.That(File.Exists(Path.Combine(seen["base"], "plainapp.dll")), Is.True, seen["base"]);
+        Assert.That(File.Exists(Path.Combine(seen["base"], "plainapp.deps.json")), Is.True, seen["base"]);
+        Assert.That(seen["base"], Does.EndWith("/"));
+        Assert.That(File.Exists(Path.Combine(seen["base"], "gunicornet.dll")), Is.False, "not the server's folder");
+        Assert.That(seen["entry"], Is.EqualTo("plainapp"));
+        Assert.That(seen["domain"], Is.EqualTo("plainapp"));
+        Assert.That(seen["name"], Is.EqualTo("plainapp"));
+        Assert.That(seen["contentroot"], Is.EqualTo(appDir));
+        Assert.That(seen["webroot"], Is.Empty, "it has no wwwroot/, and ASP.NET Core says so with an empty web root");
+        Assert.That(seen["cwd"], Is.EqualTo(appDir));
+    }
+
+    [Test]
     public async Task AnIWebApp_LoadsItsDependencies_AndItsContentRootIsItsFolder(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct);

@@ -12,6 +12,16 @@ app.MapGet("/pid", () => Environment.ProcessId.ToString(System.Globalization.Cul
 app.MapGet("/json", () => Newtonsoft.Json.JsonConvert.SerializeObject(new { library = "Newtonsoft.Json" }));
 app.MapGet("/contentroot", () => app.Environment.ContentRootPath);
 app.MapGet("/name", () => app.Environment.ApplicationName);
+
+// What the app sees of its own program, one "key=value" a line.
+app.MapGet("/identity", () => string.Join("\n",
+    $"base={AppContext.BaseDirectory}",
+    $"entry={System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name}",
+    $"domain={AppDomain.CurrentDomain.FriendlyName}",
+    $"name={app.Environment.ApplicationName}",
+    $"contentroot={app.Environment.ContentRootPath}",
+    $"webroot={app.Environment.WebRootPath}",
+    $"cwd={Environment.CurrentDirectory}"));
 app.MapGet("/slow", async (int ms, string? tag) =>
 {
     Console.Error.WriteLine($"slow-started {tag}");
