@@ -29,9 +29,13 @@ internal static class TemplateApps
 
     /// <summary>The app <c>dotnet new TEMPLATE [OPTIONS]</c> makes, named <paramref name="name"/>, built and published.</summary>
     public static Task<TemplateApp> Get(string name, string template, params string[] options) =>
-        Made.GetOrAdd(name, _ => new Lazy<Task<TemplateApp>>(() => Make(name, template, options))).Value;
+        Made.GetOrAdd(name, _ => new Lazy<Task<TemplateApp>>(() => Make(name, template, options, publish: true))).Value;
 
-    private static async Task<TemplateApp> Make(string name, string template, string[] options)
+    /// <summary>As <see cref="Get"/>, built only: for a template whose publish output is no assembly (native AOT).</summary>
+    public static Task<TemplateApp> GetBuilt(string name, string template, params string[] options) =>
+        Made.GetOrAdd(name, _ => new Lazy<Task<TemplateApp>>(() => Make(name, template, options, publish: false))).Value;
+
+    private static async Task<TemplateApp> Make(string name, string template, string[] options, bool publish)
     {
         using var timeout = new CancellationTokenSource(MakeTimeout);
         var ct = timeout.Token;
@@ -53,7 +57,7 @@ internal static class TemplateApps
 
             await Run(null, ct, ["new", template, "-o", root, "-n", name, .. options]);
             var app = new TemplateApp(name, ServerProject(root, name));
-            await Run(app.ProjectDirectory, ct, "publish", "-c", "Release", "-o", "publish", "--nologo");
+            await Run(app.ProjectDirectory, ct, publish ? ["publish", "-c", "Release", "-o", "publish", "--nologo"] : ["build", "-c", "Release", "--nologo"]);
             await File.WriteAllTextAsync(done, $"dotnet new {template} {string.Join(' ', options)}\n", ct);
             return app;
         }

@@ -63,6 +63,21 @@ public sealed partial class ApiTemplateTests
     }
 
     [Test]
+    public async Task WebApiAot_FromItsBuildOutput_AnswersJson(CancellationToken ct)
+    {
+        // Its publish output is a native executable, which no worker can load; its build output is an
+        // assembly like any other (CreateSlimBuilder, source-generated JSON).
+        var app = await TemplateApps.GetBuilt("twebapiaot", "webapiaot");
+        var (server, url) = await ServerProcess.StartReady(app.BuildDll, workers: 2, ct, "--access-logfile", "-");
+        await using var _ = server;
+
+        var (status, body) = await Http.Get(url, "/todos", ct);
+        Assert.That(status, Is.EqualTo(200), server.Output);
+        Assert.That(JsonDocument.Parse(body).RootElement.GetArrayLength(), Is.EqualTo(5), body);
+        Assert.That((await Http.Get(url, "/todos/1", ct)).Body, Does.Contain("\"title\":\"Walk the dog\""));
+    }
+
+    [Test]
     public async Task WebApi_InDevelopment_ServesItsOpenApiDocument(CancellationToken ct)
     {
         var app = await TemplateApps.Get("twebapi", "webapi");
