@@ -88,6 +88,18 @@ public sealed class ServingTests
     }
 
     [Test]
+    public async Task AnApp_GetsTheGlobalizationItsRuntimeConfigAsksFor(CancellationToken ct)
+    {
+        var (cultures, culturesUrl) = await ServerProcess.StartReady(Paths.TestApp("sharedstateapp"), workers: 1, ct);
+        await using var _ = cultures;
+        var (invariant, invariantUrl) = await ServerProcess.StartReady(Paths.TestApp("plainapp"), workers: 1, ct);
+        await using var __ = invariant;
+
+        Assert.That((await Http.Get(culturesUrl, "/culture?name=fr-FR", ct)).Body, Is.EqualTo("janvier"), "an app built with ICU's cultures");
+        Assert.That((await Http.Get(invariantUrl, "/culture?name=fr-FR", ct)).Body, Is.EqualTo("invariant"), "an app built with InvariantGlobalization");
+    }
+
+    [Test]
     public async Task AnIWebApp_LoadsItsDependencies_AndItsContentRootIsItsFolder(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct);

@@ -26,6 +26,7 @@ public sealed class SharedStateTests
 
         var inMemory = await Counts(memoryUrl, "/session", ct);
         var inRedis = await Counts(sharedUrl, "/session", ct);
+        TestContext.Out.WriteLine($"in memory: {string.Join(" ", inMemory.Select(c => c.Count))}; in Redis: {string.Join(" ", inRedis.Select(c => c.Count))}");
 
         Assert.That(inMemory.Select(c => c.Worker).Distinct().Count(), Is.EqualTo(2), "both workers answered");
         Assert.That(inMemory.Select(c => c.Count), Is.Not.EqualTo(Enumerable.Range(1, 20)), "each worker kept its own session");

@@ -210,7 +210,7 @@ internal static class Settings
         "check_config",
         "Debugging",
         ["--check-config"],
-        "Check the configuration and that the app loads, then exit: 0 when both are good, 2 for a bad configuration, 4 for an app that does not load. Defaults to off.",
+        "Check the configuration, then load and boot the app in one worker that serves nothing, and exit: 0 when all is good, 2 for a bad configuration, 4 for an app that does not load or start, 3 for a worker that cannot boot. Defaults to off.",
         _ => false);
 
     /// <summary><c>--print-config</c>.</summary>

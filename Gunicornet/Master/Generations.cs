@@ -56,7 +56,8 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
         LimitRequestLine = config.LimitRequestLine,
         LimitRequestFields = config.LimitRequestFields,
         LimitRequestFieldSize = config.LimitRequestFieldSize,
-        Environment = [.. config.RawEnv],
+        // The app's own runtime settings first: the operator's -e wins.
+        Environment = [.. AppRuntimeConfig.Environment(app.AssemblyPath), .. config.RawEnv],
         Uid = uid,
         Gid = gid,
         UserName = userName,

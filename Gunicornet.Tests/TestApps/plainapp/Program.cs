@@ -22,6 +22,18 @@ app.MapGet("/identity", () => string.Join("\n",
     $"contentroot={app.Environment.ContentRootPath}",
     $"webroot={app.Environment.WebRootPath}",
     $"cwd={Environment.CurrentDirectory}"));
+// The first month in the culture NAME; in invariant globalization only the invariant culture exists.
+app.MapGet("/culture", (string name) =>
+{
+    try
+    {
+        return System.Globalization.CultureInfo.GetCultureInfo(name).DateTimeFormat.GetMonthName(1);
+    }
+    catch (System.Globalization.CultureNotFoundException)
+    {
+        return "invariant";
+    }
+});
 app.MapGet("/slow", async (int ms, string? tag) =>
 {
     Console.Error.WriteLine($"slow-started {tag}");

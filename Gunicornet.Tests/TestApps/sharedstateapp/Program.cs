@@ -34,6 +34,18 @@ app.MapPost("/evict", async (IOutputCacheStore store, CancellationToken ct) =>
     await store.EvictByTagAsync("cached", ct);
     return $"evicted {pid}";
 });
+// The first month in the culture NAME; in invariant globalization only the invariant culture exists.
+app.MapGet("/culture", (string name) =>
+{
+    try
+    {
+        return System.Globalization.CultureInfo.GetCultureInfo(name).DateTimeFormat.GetMonthName(1);
+    }
+    catch (System.Globalization.CultureNotFoundException)
+    {
+        return "invariant";
+    }
+});
 app.Run();
 
 /// <summary>
