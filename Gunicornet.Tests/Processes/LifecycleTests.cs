@@ -143,7 +143,7 @@ public sealed class LifecycleTests
         Assert.That(server.BootedWorkers, Has.Count.EqualTo(2), "no respawn:\n" + server.Output);
     }
 
-    [TestCase("Nope", "type 'Nope' not found in testapp.dll; its apps: TestApp.BrokenApp, TestApp.CrashingApp, TestApp.EchoApp, TestApp.MainApp, TestApp.OtherApp, TestApp.SlowBootApp")]
+    [TestCase("Nope", "type 'Nope' not found in testapp.dll; its apps: TestApp.BrokenApp, TestApp.CrashingApp, TestApp.EchoApp, TestApp.MainApp, TestApp.OtherApp, TestApp.ResponsePathsApp, TestApp.SignalRApp, TestApp.SlowBootApp")]
     [TestCase("TestApp.NotAnApp", "type 'TestApp.NotAnApp' in testapp.dll does not implement Gunicornet.IWebApp")]
     public async Task AnAppTypeThatCannotBeServed_IsAOneLineErrorAndANonZeroExit(string type, string error, CancellationToken ct)
     {

@@ -79,7 +79,7 @@ public sealed class AppLoaderTests
         var error = Assert.Throws<AppLoadException>(() => AppLoader.Load(new AppSpec(TestApp, "Nope")));
 
         Assert.That(error!.Message, Is.EqualTo(
-            "type 'Nope' not found in testapp.dll; its apps: TestApp.BrokenApp, TestApp.CrashingApp, TestApp.EchoApp, TestApp.MainApp, TestApp.OtherApp, TestApp.SlowBootApp"));
+            "type 'Nope' not found in testapp.dll; its apps: TestApp.BrokenApp, TestApp.CrashingApp, TestApp.EchoApp, TestApp.MainApp, TestApp.OtherApp, TestApp.ResponsePathsApp, TestApp.SignalRApp, TestApp.SlowBootApp"));
     }
 
     [Test]

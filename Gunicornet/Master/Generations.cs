@@ -8,11 +8,12 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
 {
     private readonly Dictionary<int, WorkerSpec> _specs = [];
 
-    /// <summary>Takes a snapshot of the app for <paramref name="generation"/> and records its spec.</summary>
+    /// <summary>Takes a snapshot of the app for <paramref name="generation"/> and records its spec; returns the snapshot.</summary>
     /// <exception cref="IOException">The app could not be copied.</exception>
-    public void Prepare(int generation, ServerConfig config, AppSpec app)
+    public Snapshot Prepare(int generation, ServerConfig config, AppSpec app)
     {
-        var snapshot = snapshots.Take(app.AssemblyPath, generation);
+        var taken = snapshots.Take(app.AssemblyPath, generation);
+        var snapshot = taken.AppPath;
         var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
 
         // Workers running as --user read their snapshot and map the balance board.
@@ -32,6 +33,7 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
             CaptureOutput = config.CaptureOutput && errorLog is not null,
             KeysDirectory = keys,
         };
+        return taken;
     }
 
     /// <summary>
@@ -41,6 +43,7 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
     public static WorkerSpec ForApp(ServerConfig config, AppSpec app, uint? uid, uint? gid, string? userName) => new()
     {
         AppPath = app.AssemblyPath,
+        BaseDirectory = Path.GetDirectoryName(app.AssemblyPath)!,
         TypeName = app.TypeName,
         ContentRoot = config.Chdir is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory(),
         ListenFds = [],

@@ -99,6 +99,7 @@ internal static partial class MasterProcess
         }
 
         LogUsingWorker(logger);
+        RemoveStaleSnapshots(logger);
         using var snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
         var boardPath = Path.Combine(snapshots.Root, "balance");
         using var board = Balance.BalanceBoard.Create(boardPath);
@@ -106,7 +107,7 @@ internal static partial class MasterProcess
         var generations = new Generations(snapshots, listeners, errorLog, balance);
         try
         {
-            generations.Prepare(1, config, app);
+            LogSnapshot(logger, 1, generations.Prepare(1, config, app));
         }
         catch (IOException e)
         {
@@ -267,7 +268,7 @@ internal static partial class MasterProcess
 
         try
         {
-            generations.Prepare(generation, config, ResolveApp(config));
+            LogSnapshot(logger, generation, generations.Prepare(generation, config, ResolveApp(config)));
         }
         catch (IOException e)
         {
@@ -276,6 +277,26 @@ internal static partial class MasterProcess
 
         return ReloadResult.Ok(ToArbiterSettings(config));
     }
+
+    /// <summary>Snapshot folders of masters that are gone (killed, say, and restarted by systemd) go at start.</summary>
+    private static void RemoveStaleSnapshots(ILogger logger)
+    {
+        try
+        {
+            var (folders, bytes) = AppSnapshots.RemoveStale(Path.GetTempPath(), pid => pid == Environment.ProcessId || ProcessTable.IsGunicornet(pid));
+            if (folders > 0)
+            {
+                LogStaleSnapshots(logger, folders, bytes / 1048576.0, Path.GetTempPath());
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temp folder cannot be listed: nothing of ours can be there either.
+        }
+    }
+
+    private static void LogSnapshot(ILogger logger, int generation, Snapshot snapshot) =>
+        LogSnapshotTaken(logger, generation, Path.GetDirectoryName(snapshot.AppPath)!, snapshot.Files, snapshot.Bytes / 1048576.0);
 
     private static void ReopenLog(string path, ILogger logger)
     {
@@ -313,6 +334,12 @@ internal static partial class MasterProcess
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The bind addresses changed: keeping the current sockets (new ones take a USR2 upgrade or a restart)")]
     private static partial void LogBindsKept(ILogger logger);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "App copied for generation {Generation}: {Folder} ({Files} files, {Megabytes:F1} MB)")]
+    private static partial void LogSnapshotTaken(ILogger logger, int generation, string folder, int files, double megabytes);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Removed {Folders} snapshot folder(s) of masters that are gone from {Temp} ({Megabytes:F1} MB)")]
+    private static partial void LogStaleSnapshots(ILogger logger, int folders, double megabytes, string temp);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
     private static partial void LogReopened(ILogger logger, string path);

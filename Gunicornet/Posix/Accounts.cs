@@ -129,6 +129,10 @@ internal static partial class Accounts
         }
     }
 
+    /// <summary>True when <paramref name="path"/> belongs to this process's effective user (lstat: a link is judged as itself).</summary>
+    public static bool OwnedByMe(string path) =>
+        Syscall.lstat(path, out var status) == 0 && status.st_uid == Syscall.geteuid();
+
     private static void Check(int rc, string call)
     {
         if (rc != 0)

@@ -86,7 +86,7 @@ internal sealed partial class WorkerHost
         // Assembly.Load(name) calls made by the framework on the app's behalf (MVC's application
         // parts, for one) must resolve in the app's context.
         using var contextual = app.Context.EnterContextualReflection();
-        AppIdentity.Assume(app.Assembly);
+        AppIdentity.Assume(app.Assembly, _spec.BaseDirectory ?? Path.GetDirectoryName(_spec.AppPath)!);
         var exitCode = app switch
         {
             WebAppType web => RunWebApp(web),

@@ -15,6 +15,12 @@ internal sealed record WorkerSpec
     /// <summary>The app's assembly, an absolute path.</summary>
     public required string AppPath { get; init; }
 
+    /// <summary>
+    /// The folder the app was deployed to (its assembly loads from a snapshot of it): what the app sees
+    /// as <c>AppContext.BaseDirectory</c>. Null: the folder of <see cref="AppPath"/>.
+    /// </summary>
+    public string? BaseDirectory { get; init; }
+
     /// <summary>The app type named after ':' on the command line, if any.</summary>
     public string? TypeName { get; init; }
 

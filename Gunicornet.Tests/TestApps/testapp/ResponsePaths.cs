@@ -29,6 +29,9 @@ public sealed class ResponsePathsApp : IWebApp
         // Written by each worker for itself, removed when it stops.
         var file = Path.Combine(Path.GetTempPath(), $"testapp-payload-{Environment.ProcessId}.txt");
         File.WriteAllBytes(file, Payload);
+
+        // The same Last-Modified from every worker and every server.
+        File.SetLastWriteTimeUtc(file, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         app.Lifetime.ApplicationStopped.Register(() => File.Delete(file));
         var records = Enumerable.Range(0, 2000).Select(i => new { Id = i, Name = $"record {i}", Tags = new[] { "a", "b" } }).ToArray();
 
