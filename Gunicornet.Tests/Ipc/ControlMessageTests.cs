@@ -12,6 +12,7 @@ public sealed class ControlMessageTests
         yield return new Ready();
         yield return new Heartbeat(12345678901, 7, 250);
         yield return new Exiting("max requests reached");
+        yield return new Failed("App failed to load: type 'Nope' not found");
     }
 
     [TestCaseSource(nameof(Messages))]
@@ -27,6 +28,10 @@ public sealed class ControlMessageTests
     [Test]
     public void Heartbeat_HasReadableFields() =>
         Assert.That(new Heartbeat(3, 1, 20).Format(), Is.EqualTo("heartbeat served=3 inflight=1 oldest_ms=20"));
+
+    [Test]
+    public void Failed_KeepsItsMessageOnOneLine() =>
+        Assert.That(ControlMessage.Parse(new Failed("a\r\nb").Format()), Is.EqualTo(new Failed("a b")));
 
     [Test]
     public void Exiting_KeepsItsReasonOnOneLine() =>

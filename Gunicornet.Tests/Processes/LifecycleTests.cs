@@ -139,7 +139,7 @@ public sealed class LifecycleTests
 
         Assert.That(await server.WaitForExit(ct), Is.EqualTo(ExitCodes.AppLoadError), server.Output);
         Assert.That(server.Output, Does.Contain("[ERROR] App failed to load: BrokenApp refuses to configure (test fixture)"));
-        Assert.That(server.Output, Does.Contain("Reason: App failed to load."));
+        Assert.That(server.Output, Does.Contain("Reason: App failed to load: BrokenApp refuses to configure (test fixture)"));
         Assert.That(server.BootedWorkers, Has.Count.EqualTo(2), "no respawn:\n" + server.Output);
     }
 

@@ -65,6 +65,38 @@ public sealed class StartupErrorTests
         Assert.That(stderr, Has.None.Contains("Booting worker"));
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task APortInUse_WithAnErrorLogFile_StillReachesTheTerminal(bool daemon, CancellationToken ct)
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        using var dir = new TempDirectory("gunicornet-errlog");
+        string[] args = ["-b", $"127.0.0.1:{port}", "--error-logfile", dir.File("x.err"), "--no-control-socket", Paths.Sample("hello")];
+
+        var (code, stdout, stderr) = await Run(ct, daemon ? ["-D", .. args] : args);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Error));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(stderr, Is.EqualTo(new[] { $"gunicornet: error: Connection in use: 127.0.0.1:{port}" }));
+        Assert.That(File.ReadAllText(dir.File("x.err")), Does.Contain($"[ERROR] Connection in use: 127.0.0.1:{port}"), "and in the error log");
+    }
+
+    [Test]
+    public async Task AnAppThatCannotLoad_WithAnErrorLogFile_SaysSoOnTheTerminal(CancellationToken ct)
+    {
+        using var dir = new TempDirectory("gunicornet-errlog");
+
+        var (code, stdout, stderr) = await Run(ct, "-b", "127.0.0.1:0", "--error-logfile", dir.File("x.err"), "--no-control-socket", Paths.TestApp("testapp") + ":BrokenApp");
+
+        Assert.That(code, Is.EqualTo(ExitCodes.AppLoadError));
+        Assert.That(stderr, Has.Length.EqualTo(1), string.Join("\n", stderr));
+        Assert.That(stderr[0], Is.EqualTo($"gunicornet: error: App failed to load: BrokenApp refuses to configure (test fixture) (the error log, {dir.File("x.err")}, has the details)"));
+        Assert.That(File.ReadAllText(dir.File("x.err")), Does.Contain("BrokenApp refuses to configure (test fixture)"));
+    }
+
     [Test]
     public async Task ASecondMasterOnTheSamePort_IsRefused_NotSharingTheFirstOnesConnections(CancellationToken ct)
     {

@@ -4,7 +4,8 @@ namespace Gunicornet.Ipc;
 
 /// <summary>
 /// A message from a worker to its master, one text line on the worker's control pipe:
-/// <c>booted</c>, <c>ready</c>, <c>heartbeat served=N inflight=N oldest_ms=N</c>, <c>exiting REASON</c>.
+/// <c>booted</c>, <c>ready</c>, <c>heartbeat served=N inflight=N oldest_ms=N</c>, <c>exiting REASON</c>,
+/// <c>failed MESSAGE</c>.
 /// </summary>
 internal abstract record ControlMessage
 {
@@ -23,6 +24,7 @@ internal abstract record ControlMessage
             "ready" => new Ready(),
             "heartbeat" => Heartbeat.ParseFields(rest),
             "exiting" => new Exiting(rest),
+            "failed" => new Failed(rest),
             _ => null,
         };
     }
@@ -84,4 +86,11 @@ internal sealed record Exiting(string Reason) : ControlMessage
 {
     /// <inheritdoc />
     public override string Format() => "exiting " + Reason.ReplaceLineEndings(" ");
+}
+
+/// <summary>The worker could not load or start the app: its one-line error, for the master to repeat.</summary>
+internal sealed record Failed(string Message) : ControlMessage
+{
+    /// <inheritdoc />
+    public override string Format() => "failed " + Message.ReplaceLineEndings(" ");
 }

@@ -38,30 +38,23 @@ internal static class LogFile
     }
 
     /// <summary>
-    /// Keeps a copy of the stderr this process started with (a terminal, the journal) before the
-    /// error log replaces it, and has <see cref="StderrWriter"/> say there, once, that the error log
-    /// can no longer be written (disk full), since the log itself cannot say it.
+    /// Keeps a copy of the stderr this process started with (a terminal, the journal) before the error
+    /// log replaces it, for what the log cannot say where someone is looking: an error that stops the
+    /// start, and (said once, by <see cref="StderrWriter"/>) that the error log can no longer be
+    /// written. Null when there is none. A daemon lets go of it with the terminal.
     /// </summary>
-    public static void SayLogFailuresOnOriginalStderr()
+    public static OriginalStderr? KeepOriginalStderr()
     {
         var copy = Syscall.dup(StderrFd);
         if (copy < 0)
         {
-            return;
+            return null;
         }
 
         Gunicornet.Posix.FileDescriptors.SetCloseOnExec(copy, closeOnExec: true);
-        var original = new Gunicornet.Posix.DescriptorStream(copy, ownsDescriptor: true);
-        StderrWriter.Current?.SayFailuresTo(line =>
-        {
-            try
-            {
-                original.Write(System.Text.Encoding.UTF8.GetBytes(line));
-            }
-            catch (IOException)
-            {
-            }
-        });
+        var original = new OriginalStderr(new Gunicornet.Posix.DescriptorStream(copy, ownsDescriptor: true));
+        StderrWriter.Current?.SayFailuresTo(original.Say);
+        return original;
     }
 
     /// <summary>Makes descriptor 1 (stdout) the same file as descriptor 2 (<c>--capture-output</c>).</summary>
@@ -91,5 +84,21 @@ internal static class LogFile
             OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
             FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
         return fd >= 0 ? fd : throw new IOException($"Can't open {what} '{path}': {Stdlib.GetLastError()}");
+    }
+}
+
+/// <summary>The stderr a process started with, kept aside when the error log replaced it.</summary>
+internal sealed class OriginalStderr(Stream stream)
+{
+    /// <summary>Writes <paramref name="text"/> (whole lines) in one write; a failure is ignored: nobody is there to tell.</summary>
+    public void Say(string text)
+    {
+        try
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        catch (IOException)
+        {
+        }
     }
 }

@@ -177,16 +177,21 @@ internal sealed partial class Arbiter
     private void HandleBootFailure(WorkerHandle worker, int exitCode)
     {
         var why = worker.BootTimedOut ? "it was not ready within the boot timeout" : $"it exited with code {exitCode} before it was ready";
+        if (worker.Failure is { } failure)
+        {
+            why += ": " + failure;
+        }
+
         if (_lastGoodGeneration == 0)
         {
             // As gunicorn: a first generation that cannot load the app will not do better on a respawn.
             if (exitCode == ExitCodes.AppLoadError)
             {
-                Stop(graceful: true, ExitCodes.AppLoadError, "App failed to load.");
+                Stop(graceful: true, ExitCodes.AppLoadError, worker.Failure ?? "App failed to load.");
             }
             else if (exitCode == ExitCodes.WorkerBootError || worker.BootTimedOut)
             {
-                Stop(graceful: true, ExitCodes.WorkerBootError, "Worker failed to boot.");
+                Stop(graceful: true, ExitCodes.WorkerBootError, worker.Failure ?? (worker.BootTimedOut ? "Worker failed to boot: not ready within the boot timeout." : "Worker failed to boot."));
             }
             else
             {

@@ -132,6 +132,9 @@ internal sealed partial class Arbiter
             case Exiting x:
                 LogWorkerLeaving(worker.Pid, x.Reason);
                 break;
+            case Failed f:
+                worker.Failure = f.Message;
+                break;
         }
     }
 

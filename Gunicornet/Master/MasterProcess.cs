@@ -45,11 +45,12 @@ internal static partial class MasterProcess
         }
 
         var errorLog = config.ErrorLog == "-" ? null : Path.GetFullPath(config.ErrorLog);
+        OriginalStderr? terminal = null;
         try
         {
             if (errorLog is not null)
             {
-                LogFile.SayLogFailuresOnOriginalStderr();
+                terminal = LogFile.KeepOriginalStderr();
                 LogFile.RedirectStderr(errorLog);
             }
 
@@ -77,9 +78,8 @@ internal static partial class MasterProcess
         }
         catch (Exception e) when (e is ListenerException or InvalidOperationException or FormatException)
         {
-            LogStartError(logger, e.Message);
             pidFile?.Dispose();
-            return ExitCodes.Error;
+            return StartFailed(logger, terminal, e.Message);
         }
 
         foreach (var listener in listeners)
@@ -111,10 +111,9 @@ internal static partial class MasterProcess
         }
         catch (IOException e)
         {
-            LogStartError(logger, e.Message);
             listeners.ForEach(l => l.Dispose());
             pidFile?.Dispose();
-            return ExitCodes.Error;
+            return StartFailed(logger, terminal, e.Message);
         }
 
         var closed = false;
@@ -173,9 +172,22 @@ internal static partial class MasterProcess
         if (arbiter.StopReason is { } reason)
         {
             LogReason(logger, reason);
+            if (exitCode != ExitCodes.Ok)
+            {
+                // An app that cannot boot stops the start; the log file alone would say so to nobody.
+                terminal?.Say($"gunicornet: error: {reason} (the error log, {errorLog}, has the details)\n");
+            }
         }
 
         return exitCode;
+    }
+
+    /// <summary>An error that stops the start: in the error log, and on the terminal when the log is a file.</summary>
+    private static int StartFailed(ILogger logger, OriginalStderr? terminal, string message)
+    {
+        LogStartError(logger, message);
+        terminal?.Say($"gunicornet: error: {message}\n");
+        return ExitCodes.Error;
     }
 
     /// <summary>What must hold before the master binds: root for --user, a TLS certificate that loads.</summary>

@@ -70,6 +70,9 @@ internal sealed class WorkerHandle : IWorkerObserver
     /// <summary>The signal it was last sent, to tell an expected death from an unexpected one.</summary>
     public Signal? SignalSent { get; private set; }
 
+    /// <summary>The error it reported when it could not load or start the app, if it did.</summary>
+    public string? Failure { get; set; }
+
     /// <summary>Requests served, from the last heartbeat.</summary>
     public long Served { get; set; }
 

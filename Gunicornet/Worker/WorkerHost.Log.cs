@@ -5,14 +5,35 @@ namespace Gunicornet.Worker;
 /// <summary>The worker's log lines, in gunicorn's words where gunicorn has them.</summary>
 internal sealed partial class WorkerHost
 {
+    /// <summary>The app cannot be loaded: said in the log, and to the master, which repeats it if it stops for it.</summary>
+    private void LogAppLoadError(string message)
+    {
+        LogAppLoadErrorLine(message);
+        _channel.Send(new Ipc.Failed("App failed to load: " + message));
+    }
+
+    /// <summary>The app threw while it was set up: as <see cref="LogAppLoadError"/>, with the exception.</summary>
+    private void LogAppException(string message, Exception exception)
+    {
+        LogAppExceptionLine(message, exception);
+        _channel.Send(new Ipc.Failed("App failed to load: " + message));
+    }
+
+    /// <summary>The worker failed before it was ready: as <see cref="LogAppLoadError"/>, with the exception.</summary>
+    private void LogBootError(string message, Exception exception)
+    {
+        LogBootErrorLine(message, exception);
+        _channel.Send(new Ipc.Failed("Worker failed to boot: " + message));
+    }
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
-    private partial void LogAppLoadError(string message);
+    private partial void LogAppLoadErrorLine(string message);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
-    private partial void LogAppException(string message, Exception exception);
+    private partial void LogAppExceptionLine(string message, Exception exception);
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Worker failed to boot: {Message}")]
-    private partial void LogBootError(string message, Exception exception);
+    private partial void LogBootErrorLine(string message, Exception exception);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Worker crashed: {Message}")]
     private partial void LogWorkerCrashed(string message, Exception exception);
