@@ -20,13 +20,26 @@ if (args is [ControlClient.Verb, .. var control])
 }
 
 var environment = CurrentEnvironment();
+
+// As gunicorn: without -c, ./gunicorn.conf.py is the config file when it exists (where the command
+// was started, whatever --chdir says; a HUP looks there again).
+var defaultConfigFile = Path.GetFullPath("gunicorn.conf.py");
 var commandLine = new CommandLine(environment);
 commandLine.Root.SetAction(_ =>
 {
-    var (config, errors) = CommandLine.Read(args, environment);
+    var (config, errors) = CommandLine.Read(args, environment, defaultConfigFile);
     if (config is null)
     {
         return UsageError(errors);
+    }
+
+    if (config.PrintConfig || config.CheckConfig)
+    {
+        // The master says these in its log; these commands have none.
+        foreach (var warning in config.Warnings)
+        {
+            Console.Error.WriteLine($"gunicornet: warning: {warning}");
+        }
     }
 
     if (config.PrintConfig)
@@ -53,13 +66,22 @@ if (parsed.Errors.Count > 0 && parsed.Action is not HelpAction)
     return UsageError(parsed.Errors.Select(e => e.Message));
 }
 
+if (parsed.Action is HelpAction)
+{
+    // Written out once the defaults read as the settings show them (modes in octal).
+    var help = new StringWriter();
+    var code = parsed.Invoke(new InvocationConfiguration { Output = help });
+    Console.Out.Write(commandLine.FixHelp(help.ToString()));
+    return code;
+}
+
 // No termination handling from the parser: the master handles every signal itself.
 return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 // HUP: the same command line and config file, read again with the environment as it is now.
 (ServerConfig? Config, IReadOnlyList<string> Errors) Reread()
 {
-    var (config, errors) = CommandLine.Read(args, CurrentEnvironment());
+    var (config, errors) = CommandLine.Read(args, CurrentEnvironment(), defaultConfigFile);
     return (config, errors);
 }
 
@@ -80,7 +102,7 @@ static int UsageError(IEnumerable<string> errors)
 
     foreach (var error in list)
     {
-        Console.Error.WriteLine($"gunicornet: error: {error} (see gunicornet --help)");
+        Console.Error.WriteLine($"gunicornet: error: {UsageErrors.Describe(error)}");
     }
 
     return ExitCodes.Usage;

@@ -124,11 +124,11 @@ public sealed class ConfigLayersTests
         Assert.That(config.Backlog, Is.EqualTo(64));
     }
 
-    [TestCase("import multiprocessing\nworkers = 2\n", "line 1: only 'name = value' assignments are read, not: import multiprocessing")]
+    [TestCase("import multiprocessing\nworkers = 2\nprint(workers)\n", "line 3: only 'name = value' assignments are read, not: print(workers)")]
     [TestCase("bind = '127.0.0.1:5000'\nworkers = multiprocessing.cpu_count() * 2 + 1\n", "line 2: workers: the value must be a string, a number, True, False, None, a list of them or a dict, not: multiprocessing.cpu_count() * 2 + 1")]
-    [TestCase("\n\nworker_class = 'gevent'\n", "line 3: unknown setting 'worker_class'")]
-    [TestCase("workers = 'three'\n", "line 1: workers: expected a whole number, got \"three\"")]
-    [TestCase("def on_starting(server):\n    pass\n", "line 1: only 'name = value' assignments are read, not: def on_starting(server):")]
+    [TestCase("\n\nworker_clas = 'gevent'\n", "line 3: unknown setting 'worker_clas'")]
+    [TestCase("workers = 'three'\n", "line 1: workers: 'three' is not a whole number")]
+    [TestCase("if True:\n    workers = 2\n", "line 1: only 'name = value' assignments are read, not: if True:")]
     public void AnythingElseInAPyConfig_IsAnErrorNamingTheLine(string text, string error)
     {
         var path = Write("gunicorn.conf.py", text);
@@ -165,7 +165,7 @@ public sealed class ConfigLayersTests
         Assert.That(config!.Workers, Is.EqualTo(3));
     }
 
-    [TestCase("--workers zero", "GUNICORNET_CMD_ARGS: Cannot parse argument 'zero' for option '--workers' as expected type 'System.Int32'.")]
+    [TestCase("--workers zero", "GUNICORNET_CMD_ARGS: --workers: 'zero' is not a whole number")]
     [TestCase("--bogus", "GUNICORNET_CMD_ARGS: Unrecognized option '--bogus'")]
     [TestCase("-w 2 other.dll", "GUNICORNET_CMD_ARGS: holds options only; 'other.dll' is not one (name APP on the command line)")]
     [TestCase("--access-logformat 'unclosed", "GUNICORNET_CMD_ARGS: unclosed ' quote")]
@@ -203,5 +203,5 @@ public sealed class ConfigLayersTests
         && Lists(a) == Lists(b);
 
     private static ServerConfig Lists(ServerConfig c) =>
-        c with { Bind = NoLines, Effective = NoLines, RawEnv = NoLines, SecureSchemeHeaders = NoLines, ReloadExtraFiles = NoLines };
+        c with { Bind = NoLines, Effective = NoLines, RawEnv = NoLines, SecureSchemeHeaders = NoLines, ReloadExtraFiles = NoLines, Warnings = NoLines };
 }

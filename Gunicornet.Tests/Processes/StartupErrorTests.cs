@@ -144,6 +144,46 @@ public sealed class StartupErrorTests
 
         Assert.That(code, Is.EqualTo(0));
         Assert.That(help, Does.Contain("-b, --bind").And.Contain("-w, --workers").And.Contain("--graceful-timeout").And.Contain("APP"));
+        Assert.That(stdout, Has.One.Contains("-c, --config <FILE>").And.Contains("(e.g. {\"workers\": 3}), or a gunicorn .py config of plain name = value assignments."), "whole sentences, not cut at e.g.");
+        Assert.That(stdout, Has.One.Contains("--reload-extra-file <FILE>").And.EndsWith("(e.g. appsettings.json outside the app's directory); repeatable."));
+        Assert.That(stdout, Has.One.Contains("--control-socket-mode <MODE>").And.EndsWith("[default: 0o600]"), "modes in octal");
+        Assert.That(stdout, Has.None.Contains("--threads").And.None.Contains("--worker-class"), "gunicorn's settings with no effect are not listed");
+    }
+
+    [Test]
+    public async Task AnAppThatIsADirectory_IsCalledOne(CancellationToken ct)
+    {
+        using var dir = new TempDirectory("gunicornet-appdir");
+
+        var (code, _, stderr) = await Run(ct, dir.Path);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Error));
+        Assert.That(stderr, Is.EqualTo(new[] { $"gunicornet: error: APP '{dir.Path}' is a directory: name the app's assembly in it, e.g. {Path.Combine(dir.Path, "MyApp.dll")}" }));
+    }
+
+    [Test]
+    public async Task GunicornSettingsWithNoEffect_StartTheServer_WithAWarningEachInTheLog(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "-k", "gevent", "--threads", "8", "--preload", "--no-control-socket");
+        await using var _ = server;
+
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));
+        Assert.That(server.Output, Does.Contain("[WARNING] -k has no effect here: every worker is Kestrel on the .NET thread pool"));
+        Assert.That(server.Output, Does.Contain("[WARNING] --threads has no effect here: "));
+        Assert.That(server.Output, Does.Contain("[WARNING] --preload has no effect here: workers are spawned, not forked"));
+    }
+
+    [Test]
+    public async Task WithoutDashC_TheGunicornConfFileWhereItStarts_IsRead(CancellationToken ct)
+    {
+        using var dir = new TempDirectory("gunicornet-defaultconf");
+        File.WriteAllText(dir.File("gunicorn.conf.py"), "workers = 3\nworker_class = 'sync'\n");
+
+        var (code, output) = await Command.RunIn(dir.Path, ct, Paths.Server, "--print-config", "app.dll");
+
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output.Split('\n'), Does.Contain("workers = 3"));
+        Assert.That(output, Does.Contain($"gunicornet: warning: config file '{dir.File("gunicorn.conf.py")}' line 2: worker_class has no effect here"));
     }
 
     [Test]

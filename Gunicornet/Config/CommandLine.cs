@@ -40,7 +40,51 @@ internal sealed class CommandLine
             _options[setting] = option;
             Root.Options.Add(option);
         }
+
+        // gunicorn's settings with no meaning here: accepted, unlisted, and warned about.
+        foreach (var setting in GunicornOnly.All.Where(s => s.Flags.Length > 0))
+        {
+            Option option = setting.TakesValue
+                ? new Option<string[]>(setting.Flags[^1], setting.Flags[..^1]) { Hidden = true, AllowMultipleArgumentsPerToken = false, Arity = ArgumentArity.OneOrMore }
+                : new Option<bool>(setting.Flags[^1], setting.Flags[..^1]) { Hidden = true };
+            _ignored[option] = setting;
+            Root.Options.Add(option);
+        }
     }
+
+    private readonly Dictionary<Option, GunicornOnlySetting> _ignored = [];
+
+    /// <summary>
+    /// The parser's help text with each default shown as the setting shows its values: a mode in octal
+    /// (<c>[default: 0o600]</c>, not the parser's <c>384</c>).
+    /// </summary>
+    public string FixHelp(string help)
+    {
+        var lines = help.Split('\n');
+        foreach (var (setting, option) in _options)
+        {
+            if (setting.DisplayDefault(_environment) is not { } shown || option.GetDefaultValue() is not { } raw)
+            {
+                continue;
+            }
+
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].Contains(option.Name + " <", StringComparison.Ordinal))
+                {
+                    lines[i] = lines[i].Replace($"[default: {raw}]", $"[default: {shown}]", StringComparison.Ordinal);
+                }
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The warnings for the gunicorn-only options <paramref name="result"/> holds, one per option given.</summary>
+    private IEnumerable<string> IgnoredOptions(ParseResult result, string where = "") =>
+        _ignored.Select(o => (Setting: o.Value, Result: result.GetResult(o.Key)))
+            .Where(o => o.Result is { Implicit: false })
+            .Select(o => o.Setting.Warning(where + (o.Result!.IdentifierToken?.Value ?? o.Setting.Flags[^1])));
 
     /// <summary>The root command, with every setting's option and the APP argument.</summary>
     public RootCommand Root { get; }
@@ -59,7 +103,10 @@ internal sealed class CommandLine
     /// either names. Precedence: default &lt; config file &lt; GUNICORNET_CMD_ARGS &lt; command line.
     /// Returns the configuration, or null and the errors.
     /// </summary>
-    public static (ServerConfig? Config, List<string> Errors) Read(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment)
+    /// <param name="args">The command line.</param>
+    /// <param name="environment">The process environment.</param>
+    /// <param name="defaultConfigFile">The config file read when none is named, if it exists: gunicorn's <c>./gunicorn.conf.py</c>, as an absolute path fixed at start.</param>
+    public static (ServerConfig? Config, List<string> Errors) Read(IReadOnlyList<string> args, IReadOnlyDictionary<string, string?> environment, string? defaultConfigFile = null)
     {
         var first = new CommandLine(environment);
         var result = first.Parse(args);
@@ -94,12 +141,14 @@ internal sealed class CommandLine
             }
         }
 
+        var warnings = first.IgnoredOptions(result).Concat(fromEnvironment is null ? [] : first.IgnoredOptions(fromEnvironment, CmdArgsVariable + ": ")).ToList();
         var configOption = (Option<string?>)first._options[Settings.Config];
         var path = result.GetResult(configOption) is { Implicit: false } ? result.GetValue(configOption) : fromEnvironment?.GetValue(configOption);
+        path ??= defaultConfigFile is not null && File.Exists(defaultConfigFile) ? defaultConfigFile : null;
         var layer = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
         if (path is not null)
         {
-            layer = ConfigFile.Read(path, out var fileError)!;
+            layer = ConfigFile.Read(path, warnings, out var fileError)!;
             if (layer is null)
             {
                 return (null, [fileError!]);
@@ -120,7 +169,7 @@ internal sealed class CommandLine
         var final = layer.Count == 0 ? first : new CommandLine(environment, layer);
         result = final.Parse(args);
         errors = result.Errors.Select(e => e.Message).ToList();
-        var config = errors.Count == 0 ? final.ToConfig(result, errors) : null;
+        var config = errors.Count == 0 ? final.ToConfig(result, errors) with { Warnings = warnings } : null;
         return (errors.Count == 0 ? config : null, errors);
     }
 

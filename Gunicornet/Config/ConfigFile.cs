@@ -14,7 +14,7 @@ internal static class ConfigFile
     /// Reads <paramref name="path"/>: JSON, or the assignments of a gunicorn <c>.py</c> config; on
     /// failure, <paramref name="error"/> says what and where.
     /// </summary>
-    public static Dictionary<string, JsonElement>? Read(string path, out string? error)
+    public static Dictionary<string, JsonElement>? Read(string path, List<string> warnings, out string? error)
     {
         error = null;
         string text;
@@ -37,11 +37,23 @@ internal static class ConfigFile
 
         var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var (name, value, where) in entries)
+        foreach (var (name, value, where, hook) in entries)
         {
+            if (hook && GunicornOnly.Named(name) is null)
+            {
+                error = $"config file '{path}'{where}: def {name}: a Python function that is no gunicorn server hook; Gunicornet runs no Python";
+                return null;
+            }
+
             if (!known.TryGetValue(name, out var setting))
             {
-                error = $"config file '{path}'{where}: unknown setting '{name}'";
+                if (GunicornOnly.Named(name) is { } ignored)
+                {
+                    warnings.Add(ignored.Warning($"config file '{path}'{where}: {name}"));
+                    continue;
+                }
+
+                error = $"config file '{path}'{where}: unknown setting '{name}'{Suggestions.DidYouMean(name, known.Keys)}";
                 return null;
             }
 
@@ -65,7 +77,7 @@ internal static class ConfigFile
         return values;
     }
 
-    private static List<(string Name, JsonElement? Value, string Where)>? ReadJson(string text, out string? error)
+    private static List<(string Name, JsonElement? Value, string Where, bool Hook)>? ReadJson(string text, out string? error)
     {
         error = null;
         try
@@ -77,7 +89,7 @@ internal static class ConfigFile
                 return null;
             }
 
-            return document.RootElement.EnumerateObject().Select(p => (p.Name, (JsonElement?)p.Value.Clone(), "")).ToList();
+            return document.RootElement.EnumerateObject().Select(p => (p.Name, (JsonElement?)p.Value.Clone(), "", false)).ToList();
         }
         catch (JsonException e)
         {
@@ -86,10 +98,10 @@ internal static class ConfigFile
         }
     }
 
-    private static List<(string Name, JsonElement? Value, string Where)>? ReadPython(string text, out string? error)
+    private static List<(string Name, JsonElement? Value, string Where, bool Hook)>? ReadPython(string text, out string? error)
     {
         var assignments = PythonConfig.Parse(text, out error);
-        return assignments?.Select(a => (a.Name, a.Value, $" line {a.Line}")).ToList();
+        return assignments?.Select(a => (a.Name, a.Value, $" line {a.Line}", a.Hook)).ToList();
     }
 
     /// <summary>Converts one value to the setting's type; throws <see cref="FormatException"/> naming what was expected.</summary>

@@ -8,13 +8,15 @@ namespace Gunicornet.Config;
 /// <summary>
 /// The plain assignments of a typical <c>gunicorn.conf.py</c>, so that an existing gunicorn config
 /// carries over: <c>name = value</c> lines whose value is a string, a number, <c>True</c>/<c>False</c>,
-/// <c>None</c> (the default), a list or tuple of those, or a dict of strings, with comments and blank lines. Anything
-/// else (imports, expressions, hooks) is Python that Gunicornet does not run: an error names its line.
+/// <c>None</c> (the default), a list or tuple of those, or a dict of strings, with comments and blank
+/// lines. A server hook (<c>def on_starting(server): ...</c>) is read as the setting it defines, whose
+/// body is never run, and an <c>import</c> line is passed over (it sets nothing). Anything else
+/// (expressions, other statements) is Python that Gunicornet does not run: an error names its line.
 /// </summary>
 internal static partial class PythonConfig
 {
-    /// <summary>One assignment: the setting's name, its value as JSON (null for <c>None</c>), and its line.</summary>
-    public sealed record Assignment(string Name, JsonElement? Value, int Line);
+    /// <summary>One assignment: the setting's name, its value as JSON (null for <c>None</c>), and its line; a server hook's <c>def</c> has <paramref name="Hook"/> true.</summary>
+    public sealed record Assignment(string Name, JsonElement? Value, int Line, bool Hook = false);
 
     /// <summary>Reads the assignments of <paramref name="text"/>; on failure, <paramref name="error"/> names the line.</summary>
     public static List<Assignment>? Parse(string text, out string? error)
@@ -33,8 +35,20 @@ internal static partial class PythonConfig
                 statement += " " + StripComment(lines[++i]).Trim();
             }
 
-            if (statement.Length == 0)
+            if (statement.Length == 0 || ImportLine().IsMatch(statement) || statement.StartsWith('@'))
             {
+                continue;
+            }
+
+            if (DefLine().Match(statement) is { Success: true } def)
+            {
+                // The hook's body: every indented (or blank) line after it.
+                while (i + 1 < lines.Length && (StripComment(lines[i + 1]).Trim().Length == 0 || lines[i + 1].StartsWith(' ') || lines[i + 1].StartsWith('\t')))
+                {
+                    i++;
+                }
+
+                assignments.Add(new Assignment(def.Groups[1].Value, null, first, Hook: true));
                 continue;
             }
 
@@ -107,6 +121,12 @@ internal static partial class PythonConfig
             }
         }
     }
+
+    [GeneratedRegex(@"^(?:import\s+\S|from\s+\S+\s+import\s)")]
+    private static partial Regex ImportLine();
+
+    [GeneratedRegex(@"^def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(")]
+    private static partial Regex DefLine();
 
     [GeneratedRegex(@"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.+)$")]
     private static partial Regex AssignmentLine();

@@ -127,4 +127,7 @@ internal sealed record ServerConfig
 
     /// <summary>Every setting as a <c>name = value</c> line, after precedence.</summary>
     public IReadOnlyList<string> Effective { get; init; } = [];
+
+    /// <summary>What the configuration holds that has no effect here (gunicorn-only settings), one line each, said at start.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }

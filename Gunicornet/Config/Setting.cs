@@ -7,7 +7,7 @@ namespace Gunicornet.Config;
 /// One server setting, declared once: its name (gunicorn's), section, flags, default, validation and
 /// help. The command line is generated from these declarations.
 /// </summary>
-internal abstract class Setting
+internal abstract partial class Setting
 {
     protected Setting(string name, string section, string[] flags, string help)
     {
@@ -38,6 +38,15 @@ internal abstract class Setting
     /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, as a Python literal (for --print-config).</summary>
     public abstract string ValueAsPython(ParseResult result, Option option);
 
+    /// <summary>The help's first sentence: up to the first full stop that ends one (not e.g.'s or i.e.'s).</summary>
+    internal static string Summary(string help) => SentenceEnd().Split(help, 2)[0].TrimEnd('.') + ".";
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\be\.g|\bi\.e)\. ")]
+    private static partial System.Text.RegularExpressions.Regex SentenceEnd();
+
+    /// <summary>The default as the help shows it, when the setting shows its values its own way (modes in octal); null for the usual.</summary>
+    public abstract string? DisplayDefault(IReadOnlyDictionary<string, string?> environment);
+
     /// <summary>Creates the command-line option for this setting; a config file's value replaces the default.</summary>
     public abstract Option CreateOption(IReadOnlyDictionary<string, string?> environment, IReadOnlyDictionary<string, System.Text.Json.JsonElement> file);
 }
@@ -57,22 +66,31 @@ internal sealed class Setting<T> : Setting
         Func<IReadOnlyDictionary<string, string?>, T> defaultValue,
         Func<T, string?>? validate = null,
         string? metaVar = null,
-        string[]? choices = null,
-        Func<string, T>? parse = null)
+        Func<string, T>? parse = null,
+        Func<T, string>? display = null)
         : base(name, section, flags, help)
     {
         _default = defaultValue;
         _validate = validate;
-        _parse = parse;
+        _parse = parse ?? DefaultParser();
+        _display = display;
         MetaVar = metaVar;
-        Choices = choices;
     }
+
+    private readonly Func<T, string>? _display;
+
+    /// <summary>
+    /// How the command line reads a number: as a whole number, with a message that says so (the
+    /// parser's own names the .NET type).
+    /// </summary>
+    private Func<string, T>? DefaultParser() => typeof(T) == typeof(int)
+        ? text => int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            ? (T)(object)number
+            : throw new FormatException($"'{text}' is not a whole number")
+        : null;
 
     /// <summary>The placeholder shown in help (e.g. <c>ADDRESS</c>).</summary>
     public string? MetaVar { get; }
-
-    /// <summary>The accepted values, when the setting is an enumeration of strings.</summary>
-    public string[]? Choices { get; }
 
     /// <summary>The default value, given the process environment (e.g. <c>PORT</c>, <c>WEB_CONCURRENCY</c>).</summary>
     public T DefaultValue(IReadOnlyDictionary<string, string?> environment) => _default(environment);
@@ -107,7 +125,11 @@ internal sealed class Setting<T> : Setting
         System.Text.Json.JsonSerializer.SerializeToElement(result.GetValue((Option<T>)option));
 
     /// <inheritdoc />
-    public override string ValueAsPython(ParseResult result, Option option) => Python(result.GetValue((Option<T>)option));
+    public override string ValueAsPython(ParseResult result, Option option) =>
+        result.GetValue((Option<T>)option) is var value && _display is not null && value is not null ? _display(value) : Python(value);
+
+    /// <inheritdoc />
+    public override string? DisplayDefault(IReadOnlyDictionary<string, string?> environment) => _display is null ? null : _display(_default(environment));
 
     private static string Python(object? value) => value switch
     {
@@ -125,7 +147,7 @@ internal sealed class Setting<T> : Setting
         var fromFile = file.TryGetValue(Name, out var value);
         var option = new Option<T>(Flags[0], Flags[1..])
         {
-            Description = Help.Split(". ", 2)[0].TrimEnd('.') + ".",
+            Description = Summary(Help),
             HelpName = MetaVar,
             DefaultValueFactory = _ => fromFile ? FromFile(value) : _default(environment),
         };
@@ -149,11 +171,6 @@ internal sealed class Setting<T> : Setting
         {
             // Repeatable, as in gunicorn: -b A -b B.
             option.AllowMultipleArgumentsPerToken = false;
-        }
-
-        if (Choices is not null)
-        {
-            option.AcceptOnlyFromAmong(Choices);
         }
 
         option.Validators.Add(result => ValidateResult(result, option));

@@ -18,7 +18,7 @@ internal static class Settings
         ["--config", "-c"],
         "A config file of settings by name: JSON (e.g. {\"workers\": 3}), or a gunicorn .py config of plain name = value assignments. GUNICORNET_CMD_ARGS and the command line win over it. HUP reads it again. Defaults to none.",
         _ => null,
-        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
         metaVar: "FILE");
 
     /// <summary><c>-b/--bind</c>.</summary>
@@ -203,7 +203,7 @@ internal static class Settings
         "The granularity of the error log: debug, info, warning, error or critical. Defaults to info.",
         _ => "info",
         metaVar: "LEVEL",
-        choices: LogLevels);
+        parse: ParseLogLevelName);
 
     /// <summary><c>--check-config</c>.</summary>
     public static readonly Setting<bool> CheckConfig = new(
@@ -324,7 +324,8 @@ internal static class Settings
         _ => 0,
         validate: v => v is >= 0 and <= 0x1FF ? null : "must be from 0 to 0o777",
         metaVar: "INT",
-        parse: ParseMask);
+        parse: ParseMask,
+        display: Octal);
 
     /// <summary><c>-n/--name</c>.</summary>
     public static readonly Setting<string?> ProcName = new(
@@ -379,7 +380,7 @@ internal static class Settings
         ["--certfile"],
         "Serve https with this PEM certificate (its chain may follow it in the file); the key is in --keyfile or in the same file. Defaults to none: plain http.",
         _ => null,
-        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
         metaVar: "FILE");
 
     /// <summary><c>--keyfile</c>.</summary>
@@ -389,7 +390,7 @@ internal static class Settings
         ["--keyfile"],
         "The PEM private key of --certfile. Read by each worker before it drops privileges. Defaults to none: the key is in --certfile.",
         _ => null,
-        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
         metaVar: "FILE");
 
     /// <summary><c>--ca-certs</c>.</summary>
@@ -399,7 +400,7 @@ internal static class Settings
         ["--ca-certs"],
         "PEM certificates of the authorities that client certificates must chain to (with --cert-reqs 1 or 2). Defaults to none: the system's.",
         _ => null,
-        validate: v => v is null || File.Exists(v) ? null : $"file '{v}' does not exist",
+        validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
         metaVar: "FILE");
 
     /// <summary><c>--cert-reqs</c>.</summary>
@@ -448,7 +449,8 @@ internal static class Settings
         _ => 0x180,
         validate: v => v is >= 0 and <= 0x1FF ? null : "must be from 0 to 0o777",
         metaVar: "MODE",
-        parse: ParseMode);
+        parse: ParseMode,
+        display: Octal);
 
     /// <summary><c>--no-control-socket</c>.</summary>
     public static readonly Setting<bool> NoControlSocket = new(
@@ -457,6 +459,18 @@ internal static class Settings
         ["--no-control-socket"],
         "Create no control socket. Defaults to off.",
         _ => false);
+
+    /// <summary>A mode or mask as Python writes it in octal (<c>0o600</c>), which the config file reads back.</summary>
+    public static string Octal(int mode) => "0o" + Convert.ToString(mode, 8);
+
+    /// <summary>A log level's name, in any case (<c>DEBUG</c> as gunicorn takes it), as its lowercase name.</summary>
+    public static string ParseLogLevelName(string text)
+    {
+        var name = text.Trim().ToLowerInvariant();
+        return LogLevels.Contains(name)
+            ? name
+            : throw new FormatException($"'{text}' is not a log level: {string.Join(", ", LogLevels[..^1])} or {LogLevels[^1]}");
+    }
 
     /// <summary>Reads a file mode as chmod does: octal, with or without 0o (600, 0600, 0o600).</summary>
     public static int ParseMode(string text)

@@ -25,9 +25,9 @@ internal static partial class AppCheck
         }
 
         var app = MasterProcess.ResolveApp(config);
-        if (!File.Exists(app.AssemblyPath))
+        if (MasterProcess.MissingApp(config, app) is { } missing)
         {
-            MasterProcess.Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
+            MasterProcess.Fail(missing);
             return ExitCodes.AppLoadError;
         }
 

@@ -34,9 +34,9 @@ internal static partial class MasterProcess
         }
 
         var app = ResolveApp(config);
-        if (!File.Exists(app.AssemblyPath))
+        if (MissingApp(config, app) is { } missing)
         {
-            return Fail($"APP '{config.App}' not found: no file at {app.AssemblyPath}");
+            return Fail(missing);
         }
 
         if (Prerequisites(config) is { } problem)
@@ -66,6 +66,7 @@ internal static partial class MasterProcess
         using var loggers = ErrorLog.CreateFactory(config.LogLevel);
         var logger = loggers.CreateLogger("Gunicornet.Master");
         LogStarting(logger, Version);
+        LogWarnings(logger, config);
         using var notifier = SystemdNotifier.FromEnvironment();
 
         PidFile? pidFile = null;
@@ -272,6 +273,7 @@ internal static partial class MasterProcess
             return ReloadResult.Refused(string.Join("; ", errors));
         }
 
+        LogWarnings(logger, config);
         if (!config.Bind.SequenceEqual(running.Bind) || config.Backlog != running.Backlog)
         {
             // The sockets stay open for the master's whole life; new ones take a USR2 or a restart.
@@ -288,6 +290,21 @@ internal static partial class MasterProcess
         }
 
         return ReloadResult.Ok(ToArbiterSettings(config));
+    }
+
+    /// <summary>Why APP cannot be served from where it points, or null when its file is there.</summary>
+    internal static string? MissingApp(ServerConfig config, AppSpec app) =>
+        File.Exists(app.AssemblyPath) ? null
+        : Directory.Exists(app.AssemblyPath) ? $"APP '{config.App}' is a directory: name the app's assembly in it, e.g. {Path.Combine(config.App, "MyApp.dll")}"
+        : $"APP '{config.App}' not found: no file at {app.AssemblyPath}";
+
+    /// <summary>Says, one line each, what the configuration holds that has no effect here.</summary>
+    private static void LogWarnings(ILogger logger, ServerConfig config)
+    {
+        foreach (var warning in config.Warnings)
+        {
+            LogConfigWarning(logger, warning);
+        }
     }
 
     /// <summary>Snapshot folders of masters that are gone (killed, say, and restarted by systemd) go at start.</summary>
@@ -352,6 +369,9 @@ internal static partial class MasterProcess
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Removed {Folders} snapshot folder(s) of masters that are gone from {Temp} ({Megabytes:F1} MB)")]
     private static partial void LogStaleSnapshots(ILogger logger, int folders, double megabytes, string temp);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogConfigWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
     private static partial void LogReopened(ILogger logger, string path);
