@@ -113,7 +113,7 @@ public sealed class ReloadTests
 
         File.WriteAllText(config, """{ "workers": "many" }""");
         server.Signal(Signal.Hup);
-        await server.WaitForLine(new Regex("Reload refused, keeping the running configuration: config file .*: workers: expected a whole number, got .many."), ct);
+        await server.WaitForLine(new Regex("Reload refused, keeping the running configuration: config file .*: workers: 'many' is not a whole number"), ct);
         File.WriteAllText(config, """{ "workers": 2, """);
         server.Signal(Signal.Hup);
         await server.WaitForLine(new Regex(@"Reload refused, keeping the running configuration: config file '.*' is not valid JSON"), ct);
@@ -125,6 +125,50 @@ public sealed class ReloadTests
         server.Signal(Signal.Hup);
         await server.WaitForLine(new Regex("Reload complete: generation 2 serving with 2 workers"), ct);
         await Wait.Until(() => server.LiveWorkers().Count == 2 && !server.LiveWorkers().Intersect(before).Any(), TimeSpan.FromSeconds(30), "two new workers", ct, () => server.Output);
+    }
+
+    [Test]
+    public async Task ABindChangedOnHup_BindsTheNewAddresses_KeepsTheUnchanged_AndClosesTheDroppedOnce(CancellationToken ct)
+    {
+        var config = _temp.File("gunicornet.json");
+        string Socket(string name) => _temp.File(name + ".sock");
+        void Bind(params string[] names) => File.WriteAllText(config, System.Text.Json.JsonSerializer.Serialize(new { bind = names.Select(n => "unix:" + Socket(n)) }));
+        Bind("a", "b");
+        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, "--no-control-socket", Paths.Sample("hello")]);
+        await using var _ = server;
+        await server.WaitForReady(1, ct);
+        var kept = new FileInfo(Socket("b")).CreationTimeUtc;
+
+        Bind("b", "c");
+        server.Signal(Signal.Hup);
+        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await server.WaitForLine(new Regex(Regex.Escape($"Stopped listening at: unix:{Socket("a")} (no generation serves it any more)")), ct);
+
+        Assert.That(server.Output, Does.Contain($"Listening at: unix:{Socket("c")}"), "the new address bound");
+        Assert.That((await Http.GetUnix(Socket("c"), "/", ct)).Status, Is.EqualTo(200));
+        Assert.That((await Http.GetUnix(Socket("b"), "/", ct)).Status, Is.EqualTo(200));
+        Assert.That(new FileInfo(Socket("b")).CreationTimeUtc, Is.EqualTo(kept), "the unchanged address kept its socket");
+        Assert.That(File.Exists(Socket("a")), Is.False, "the dropped address closed, its file removed");
+        Assert.That(Regex.Matches(server.Output, "Listening at: unix:" + Regex.Escape(Socket("b"))).Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ABindThatCannotBeBoundOnHup_IsRefused_AndTheRunningGenerationKeepsServing(CancellationToken ct)
+    {
+        var config = _temp.File("gunicornet.json");
+        File.WriteAllText(config, $$"""{ "bind": ["unix:{{_temp.File("a.sock")}}"] }""");
+        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, "--no-control-socket", Paths.Sample("hello")]);
+        await using var _ = server;
+        await server.WaitForReady(1, ct);
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        taken.Listen(1);
+
+        File.WriteAllText(config, $$"""{ "bind": ["unix:{{_temp.File("a.sock")}}", "{{taken.LocalEndPoint}}"] }""");
+        server.Signal(Signal.Hup);
+
+        await server.WaitForLine(new Regex(Regex.Escape($"Reload refused, keeping the running configuration: Connection in use: {taken.LocalEndPoint}")), ct);
+        Assert.That((await Http.GetUnix(_temp.File("a.sock"), "/", ct)).Status, Is.EqualTo(200));
     }
 
     [Test]

@@ -13,7 +13,7 @@ namespace Gunicornet.Master;
 /// </summary>
 internal sealed partial class BinaryUpgrade(
     IReadOnlyList<string> arguments,
-    IReadOnlyList<Listener> listeners,
+    ListenerSet listeners,
     PidFile? pidFile,
     SystemdNotifier notifier,
     Action<ArbiterEvent> post,
@@ -44,7 +44,7 @@ internal sealed partial class BinaryUpgrade(
         }
 
         start.Environment[ListenerSource.InheritedFdsVariable] =
-            string.Join(",", listeners.Select(l => l.Fd.ToString(CultureInfo.InvariantCulture)));
+            string.Join(",", listeners.Current.Select(l => l.Fd.ToString(CultureInfo.InvariantCulture)));
         if (pidFile is not null && _pidPath is not null)
         {
             pidFile.MoveTo(_pidPath + ".oldbin");
@@ -62,7 +62,7 @@ internal sealed partial class BinaryUpgrade(
         }
 
         // The new master serves on the same sockets: this one must not remove a unix socket's file.
-        foreach (var listener in listeners)
+        foreach (var listener in listeners.All)
         {
             listener.KeepPathOnClose();
         }

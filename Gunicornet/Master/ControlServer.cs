@@ -25,14 +25,14 @@ internal sealed partial class ControlServer : IDisposable
     private readonly string _path;
     private readonly int _mode;
     private readonly Arbiter _arbiter;
-    private readonly IReadOnlyList<string> _listeners;
+    private readonly Func<IReadOnlyList<string>> _listeners;
     private readonly IReadOnlyList<string> _config;
     private readonly ILogger _logger;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
 
-    private ControlServer(string path, int mode, Arbiter arbiter, IReadOnlyList<string> listeners, IReadOnlyList<string> config, ILogger logger)
+    private ControlServer(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, ILogger logger)
     {
         _path = path;
         _mode = mode;
@@ -43,7 +43,7 @@ internal sealed partial class ControlServer : IDisposable
     }
 
     /// <summary>Starts serving at <paramref name="path"/>; a socket another live server holds is taken over once it is free.</summary>
-    public static ControlServer Start(string path, int mode, Arbiter arbiter, IReadOnlyList<string> listeners, IReadOnlyList<string> config, ILogger logger)
+    public static ControlServer Start(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, ILogger logger)
     {
         var server = new ControlServer(Path.GetFullPath(path), mode, arbiter, listeners, config, logger);
         _ = server.RunAsync();
@@ -186,7 +186,7 @@ internal sealed partial class ControlServer : IDisposable
             case ["show", "stats"]:
                 return await StatsAsync().ConfigureAwait(false);
             case ["show", "listeners"]:
-                return new JsonObject { ["listeners"] = new JsonArray([.. _listeners.Select(l => JsonValue.Create(l))]) };
+                return new JsonObject { ["listeners"] = new JsonArray([.. _listeners().Select(l => JsonValue.Create(l))]) };
             case ["show", "config"]:
                 return new JsonObject { ["config"] = new JsonArray([.. _config.Select(l => JsonValue.Create(l))]) };
             case ["worker", "add", .. var more]:

@@ -4,15 +4,30 @@ using Gunicornet.Worker;
 namespace Gunicornet.Master;
 
 /// <summary>What a worker of each generation runs: its snapshot of the app and its settings.</summary>
-internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener> listeners, string? errorLog, Balance.BalanceSlots balance)
+internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners, string? errorLog, Balance.BalanceSlots balance)
 {
     private readonly Dictionary<int, WorkerSpec> _specs = [];
 
-    /// <summary>Takes a snapshot of the app for <paramref name="generation"/> and records its spec; returns the snapshot.</summary>
+    /// <summary>
+    /// Takes a snapshot of the app for <paramref name="generation"/>, finds its sockets (binding the
+    /// addresses new to it: <paramref name="opened"/>) and records its spec; returns the snapshot.
+    /// </summary>
     /// <exception cref="IOException">The app could not be copied.</exception>
-    public Snapshot Prepare(int generation, ServerConfig config, AppSpec app)
+    /// <exception cref="ListenerException">A new address cannot be bound.</exception>
+    public Snapshot Prepare(int generation, ServerConfig config, AppSpec app, out List<Listener> opened)
     {
         var taken = snapshots.Take(app.AssemblyPath, generation);
+        IReadOnlyList<Listener> sockets;
+        try
+        {
+            sockets = listeners.For(generation, config, out opened);
+        }
+        catch (ListenerException)
+        {
+            snapshots.Drop(generation);
+            throw;
+        }
+
         var snapshot = taken.AppPath;
         var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
 
@@ -25,7 +40,7 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
         _specs[generation] = ForApp(config, app, uid, gid, userName) with
         {
             AppPath = snapshot,
-            ListenFds = listeners.Select(l => l.Fd).ToArray(),
+            ListenFds = sockets.Select(l => l.Fd).ToArray(),
             ErrorLog = errorLog,
             AccessLog = config.AccessLog is null or "-" ? config.AccessLog : Path.GetFullPath(config.AccessLog),
             Generation = generation,
@@ -74,10 +89,11 @@ internal sealed class Generations(AppSnapshots snapshots, IReadOnlyList<Listener
     /// <summary>The spec of a worker of the given age and generation.</summary>
     public WorkerSpec SpecFor(int age, int generation) => _specs[generation] with { Age = age, BalanceSlot = balance.SlotFor(age) };
 
-    /// <summary>Forgets a generation no worker runs any more, and deletes its snapshot.</summary>
-    public void Drop(int generation)
+    /// <summary>Forgets a generation no worker runs any more and deletes its snapshot; returns the sockets that closed with it (their addresses were dropped).</summary>
+    public List<Listener> Drop(int generation)
     {
         _specs.Remove(generation);
         snapshots.Drop(generation);
+        return listeners.Release(generation);
     }
 }

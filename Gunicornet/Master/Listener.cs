@@ -22,7 +22,10 @@ internal sealed class Listener : IDisposable
 
         // .NET opens sockets close-on-exec; a worker can only inherit the listener once that is cleared.
         FileDescriptors.SetCloseOnExec(Fd, closeOnExec: false);
+        _ = Url;
     }
+
+    private string? _url;
 
     /// <summary>What was asked for on the command line.</summary>
     public BindAddress Address { get; }
@@ -33,8 +36,8 @@ internal sealed class Listener : IDisposable
     /// <summary>The descriptor number workers adopt.</summary>
     public int Fd { get; }
 
-    /// <summary>The address actually listened on, as gunicorn logs it: <c>http://127.0.0.1:8000</c> or <c>unix:/path</c>.</summary>
-    public string Url => Socket.LocalEndPoint switch
+    /// <summary>The address actually listened on, as gunicorn logs it: <c>http://127.0.0.1:8000</c> or <c>unix:/path</c> (kept once closed, for the log).</summary>
+    public string Url => _url ??= Socket.LocalEndPoint switch
     {
         IPEndPoint ip when ip.AddressFamily == AddressFamily.InterNetworkV6 => $"http://[{ip.Address}]:{ip.Port}",
         IPEndPoint ip => $"http://{ip.Address}:{ip.Port}",
@@ -184,6 +187,9 @@ internal sealed class Listener : IDisposable
 
     /// <summary>Leaves a unix socket's file in place at close: another master (USR2) serves on it.</summary>
     public void KeepPathOnClose() => _unlinkOnClose = false;
+
+    /// <summary>Sets the backlog again (listen(2) on a listening socket only changes its backlog).</summary>
+    public void Listen(int backlog) => Socket.Listen(backlog);
 
     /// <summary>Closes the master's copy; a unix socket's file is removed (gunicorn does the same).</summary>
     public void Dispose()

@@ -38,16 +38,11 @@ internal static class ListenerSource
 
         origin = "bind";
         var listeners = new List<Listener>();
-
-        // As gunicorn: the umask setting decides the permissions of the unix sockets it binds
-        // (0, the default, lets anyone connect: nginx runs as another user).
-        var umask = Mono.Unix.Native.Syscall.umask((Mono.Unix.Native.FilePermissions)config.Umask);
         try
         {
             foreach (var bind in config.Bind)
             {
-                BindAddress.TryParse(bind, out var address, out _);
-                listeners.Add(Listener.Bind(address!, config.Backlog, config.ReusePort));
+                listeners.Add(Bind(bind, config));
             }
         }
         catch
@@ -55,12 +50,26 @@ internal static class ListenerSource
             listeners.ForEach(l => l.Dispose());
             throw;
         }
+
+        return listeners;
+    }
+
+    /// <summary>Binds one <c>bind</c> address as <paramref name="config"/> says (backlog, reuse_port, umask).</summary>
+    /// <exception cref="ListenerException">It cannot be bound.</exception>
+    public static Listener Bind(string bind, ServerConfig config)
+    {
+        // As gunicorn: the umask setting decides the permissions of the unix sockets it binds
+        // (0, the default, lets anyone connect: nginx runs as another user).
+        var umask = Mono.Unix.Native.Syscall.umask((Mono.Unix.Native.FilePermissions)config.Umask);
+        try
+        {
+            BindAddress.TryParse(bind, out var address, out _);
+            return Listener.Bind(address!, config.Backlog, config.ReusePort);
+        }
         finally
         {
             Mono.Unix.Native.Syscall.umask(umask);
         }
-
-        return listeners;
     }
 
     /// <summary>The descriptors systemd passed (3, 4, ...), when <c>LISTEN_PID</c> names this process.</summary>

@@ -70,12 +70,13 @@ internal static partial class MasterProcess
         using var notifier = SystemdNotifier.FromEnvironment();
 
         PidFile? pidFile = null;
-        List<Listener> listeners;
+        ListenerSet listeners;
         string origin;
         try
         {
             pidFile = config.PidFile is { } pidPath ? PidFile.Create(pidPath, Environment.ProcessId) : null;
-            listeners = ListenerSource.Open(config, out origin);
+            var opened = ListenerSource.Open(config, out origin);
+            listeners = new ListenerSet(opened, origin == "bind" ? config.Bind : null);
         }
         catch (Exception e) when (e is ListenerException or InvalidOperationException or FormatException)
         {
@@ -83,9 +84,9 @@ internal static partial class MasterProcess
             return StartFailed(logger, terminal, e.Message);
         }
 
-        foreach (var listener in listeners)
+        foreach (var listener in listeners.All)
         {
-            LogListening(logger, config.Tls is null ? listener.Url : listener.Url.Replace("http://", "https://", StringComparison.Ordinal), Environment.ProcessId);
+            LogListening(logger, Url(listener, config), Environment.ProcessId);
         }
 
         if (origin != "bind")
@@ -108,24 +109,16 @@ internal static partial class MasterProcess
         var generations = new Generations(snapshots, listeners, errorLog, balance);
         try
         {
-            LogSnapshot(logger, 1, generations.Prepare(1, config, app));
+            LogSnapshot(logger, 1, generations.Prepare(1, config, app, out _));
         }
         catch (IOException e)
         {
-            listeners.ForEach(l => l.Dispose());
+            listeners.Dispose();
             pidFile?.Dispose();
             return StartFailed(logger, terminal, e.Message);
         }
 
-        var closed = false;
-        void CloseListeners()
-        {
-            if (!closed)
-            {
-                closed = true;
-                listeners.ForEach(l => l.Dispose());
-            }
-        }
+        void CloseListeners() => listeners.Dispose();
 
         Arbiter? arbiter = null;
         var status = new StatusReporter(notifier);
@@ -135,8 +128,8 @@ internal static partial class MasterProcess
             {
                 Settings = ToArbiterSettings(config),
                 OnStopping = CloseListeners,
-                Reload = generation => Reload(generation, config, reread, generations, logger),
-                GenerationRetired = generations.Drop,
+                Reload = generation => Reload(generation, listeners, reread, generations, logger),
+                GenerationRetired = generation => LogClosed(logger, generations.Drop(generation)),
                 StatusChanged = status.Report,
                 ReopenLogs = errorLog is null ? null : () => ReopenLog(errorLog, logger),
                 Upgrade = () => upgrade!.Start(),
@@ -150,7 +143,7 @@ internal static partial class MasterProcess
         upgrade = new BinaryUpgrade(arguments, listeners, pidFile, notifier, arbiter.Post, logger);
 
         using var control = config.ControlSocket is { } controlPath
-            ? ControlServer.Start(controlPath, config.ControlSocketMode, arbiter, listeners.Select(l => l.Url).ToList(), config.Effective, loggers.CreateLogger("Gunicornet.Control"))
+            ? ControlServer.Start(controlPath, config.ControlSocketMode, arbiter, () => listeners.Current.Select(l => l.Url).ToList(), config.Effective, loggers.CreateLogger("Gunicornet.Control"))
             : null;
         using var watcher = config.Reload
             ? new CodeWatcher(
@@ -262,7 +255,7 @@ internal static partial class MasterProcess
 
     private static ReloadResult Reload(
         int generation,
-        ServerConfig running,
+        ListenerSet listeners,
         Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread,
         Generations generations,
         ILogger logger)
@@ -274,22 +267,40 @@ internal static partial class MasterProcess
         }
 
         LogWarnings(logger, config);
-        if (!config.Bind.SequenceEqual(running.Bind) || config.Backlog != running.Backlog)
+        if (!listeners.FollowsBind)
         {
-            // The sockets stay open for the master's whole life; new ones take a USR2 or a restart.
+            // Sockets from systemd or an old master are the master's for its whole life.
             LogBindsKept(logger);
         }
 
+        List<Listener> opened;
         try
         {
-            LogSnapshot(logger, generation, generations.Prepare(generation, config, ResolveApp(config)));
+            LogSnapshot(logger, generation, generations.Prepare(generation, config, ResolveApp(config), out opened));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or ListenerException)
         {
             return ReloadResult.Refused(e.Message);
         }
 
+        foreach (var listener in opened)
+        {
+            LogListening(logger, Url(listener, config), Environment.ProcessId);
+        }
+
         return ReloadResult.Ok(ToArbiterSettings(config));
+    }
+
+    /// <summary>A socket's URL as the log says it: https when the server speaks TLS.</summary>
+    private static string Url(Listener listener, ServerConfig config) =>
+        config.Tls is null ? listener.Url : listener.Url.Replace("http://", "https://", StringComparison.Ordinal);
+
+    private static void LogClosed(ILogger logger, List<Listener> closed)
+    {
+        foreach (var listener in closed)
+        {
+            LogStoppedListening(logger, listener.Url);
+        }
     }
 
     /// <summary>Why APP cannot be served from where it points, or null when its file is there.</summary>
@@ -361,7 +372,7 @@ internal static partial class MasterProcess
     [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Listeners {Origin}; --bind is not used")]
     private static partial void LogListenersFrom(ILogger logger, string origin);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "The bind addresses changed: keeping the current sockets (new ones take a USR2 upgrade or a restart)")]
+    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "The sockets came from systemd or an old master: bind is not used")]
     private static partial void LogBindsKept(ILogger logger);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "App copied for generation {Generation}: {Folder} ({Files} files, {Megabytes:F1} MB)")]
@@ -369,6 +380,9 @@ internal static partial class MasterProcess
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Removed {Folders} snapshot folder(s) of masters that are gone from {Temp} ({Megabytes:F1} MB)")]
     private static partial void LogStaleSnapshots(ILogger logger, int folders, double megabytes, string temp);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Stopped listening at: {Url} (no generation serves it any more)")]
+    private static partial void LogStoppedListening(ILogger logger, string url);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogConfigWarning(ILogger logger, string warning);
