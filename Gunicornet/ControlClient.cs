@@ -31,13 +31,15 @@ internal static class ControlClient
             Description = "show workers (the default), show stats, show listeners, show config, worker add [N], worker remove [N], worker kill PID, reload, reopen, shutdown [graceful|quick], help.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new RootCommand("Talks to a running gunicornet master over its control socket.") { socket, json, words };
+        // A subcommand of the root, so that its help's usage line reads "gunicornet ctl ...".
+        var command = new Command(Verb, "Talks to a running gunicornet master over its control socket.") { socket, json, words };
         command.SetAction(result =>
         {
             var text = string.Join(' ', result.GetValue(words) ?? []);
             return Send(result.GetValue(socket)!, text.Length == 0 ? "show workers" : text, result.GetValue(json));
         });
-        var parsed = command.Parse(args);
+        var root = new RootCommand { command };
+        var parsed = root.Parse([Verb, .. args]);
         if (parsed.Errors.Count > 0)
         {
             foreach (var error in parsed.Errors)
@@ -112,10 +114,16 @@ internal static class ControlClient
             return string.Join('\n', table.Append($"Total: {workers.Count} worker{(workers.Count == 1 ? "" : "s")}"));
         }
 
-        return string.Join('\n', answer.Select(p => p.Value is JsonArray list
-            ? string.Join('\n', list.Select(Text))
-            : $"{p.Key}: {Text(p.Value)}"));
+        return string.Join('\n', Lines(answer, ""));
     }
+
+    /// <summary>One line per value; a nested object's values under dotted names (<c>last_reload.state: complete</c>).</summary>
+    private static IEnumerable<string> Lines(JsonObject answer, string prefix) => answer.SelectMany(p => p.Value switch
+    {
+        JsonArray list => list.Select(Text),
+        JsonObject inner => Lines(inner, prefix + p.Key + "."),
+        _ => [$"{prefix}{p.Key}: {Text(p.Value)}"],
+    });
 
     private static string Text(JsonNode? node) => node switch
     {

@@ -167,6 +167,32 @@ public sealed class ControlTests
     }
 
     [Test]
+    public async Task ShowStats_KeepsTheRequestTotalAcrossAReload_AndSaysHowTheReloadEnded(CancellationToken ct)
+    {
+        var (server, url) = await Start(workers: 2, ct);
+        await using var _ = server;
+        for (var i = 0; i < 6; i++)
+        {
+            await Http.Get(url, "/", ct);
+        }
+
+        await Wait.Until(() => Stats(ct)["requests"]!.GetValue<long>() == 6, TimeSpan.FromSeconds(10), "the 6 requests counted (heartbeats come every second)", ct);
+        Assert.That(Stats(ct)["last_reload"], Is.Null, "no reload yet");
+
+        Assert.That((await Ctl(ct, "reload")).Code, Is.Zero);
+        await Wait.Until(() => Stats(ct)["last_reload"]?["state"]?.GetValue<string>() == "complete", TimeSpan.FromSeconds(30), "the reload to complete", ct, () => server.Output);
+        await Wait.Until(() => server.LiveWorkers().Count == 2 && Stats(ct)["workers"]!.GetValue<int>() == 2, TimeSpan.FromSeconds(30), "the old workers to leave", ct, () => server.Output);
+        await Http.Get(url, "/", ct);
+
+        await Wait.Until(() => Stats(ct)["requests"]!.GetValue<long>() == 7, TimeSpan.FromSeconds(10), "7 requests in all, the old generation's included", ct, () => Stats(ct).ToJsonString());
+        var reload = Stats(ct)["last_reload"]!;
+        Assert.That((reload["number"]!.GetValue<int>(), reload["generation"]!.GetValue<int>(), reload["reason"]), Is.EqualTo((1, 2, (JsonNode?)null)));
+        Assert.That((await Ctl(ct, "show", "stats")).Output.Split('\n'), Does.Contain("last_reload.state: complete"));
+    }
+
+    private JsonObject Stats(CancellationToken ct) => CtlJson(ct, "show", "stats").GetAwaiter().GetResult();
+
+    [Test]
     public async Task AStaleSocketFile_IsReplaced(CancellationToken ct)
     {
         // A socket file nobody listens on, as a master killed with SIGKILL leaves.

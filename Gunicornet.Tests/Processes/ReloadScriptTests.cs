@@ -49,6 +49,57 @@ public sealed class ReloadScriptTests
     }
 
     [Test]
+    public async Task WithTheControlSocket_ARolledBackReload_IsReportedAtOnce_WithTheReason(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-reload-script");
+        var pidFile = temp.File("master.pid");
+        var socket = temp.File("ctl");
+        var app = temp.File("app.dll");
+        File.Copy(Paths.Sample("hello"), app);
+        var (server, url) = await ServerProcess.StartReady(app, workers: 2, ct, "--pid", pidFile, "--control-socket", socket);
+        await using var _ = server;
+        File.WriteAllText(app, "not an assembly");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (code, output) = await Command.Run(ct, Script, "--pidfile", pidFile, "--socket", socket, "--timeout", "60");
+
+        Assert.That(code, Is.EqualTo(1), output);
+        Assert.That(output, Does.StartWith("reload-gunicornet: reload rolled back: generation 2 cannot boot (worker ").And.Contain("app.dll is not a .NET assembly").And.EndWith("generation 1 keeps serving"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "reported when the master rolled back, not at the timeout");
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200), "the old generation still serves");
+        Assert.That(server.Output, Does.Not.Contain("was sent signal"), "the failed generation's workers were stopped on purpose: no error for them");
+    }
+
+    [Test]
+    public async Task WithTheControlSocket_AGoodReload_NamesTheNewGeneration(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-reload-script");
+        var pidFile = temp.File("master.pid");
+        var (server, _) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--pid", pidFile, "--control-socket", temp.File("ctl"));
+        await using var __ = server;
+
+        var (code, output) = await Command.Run(ct, Script, "--pidfile", pidFile, "--socket", temp.File("ctl"));
+
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.StartWith($"reloaded: master {server.Pid} kept; generation 2 serving; workers "));
+        Assert.That(server.LiveWorkers().Intersect(server.ReadyWorkers.Take(2)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Help_IsPrintedOnStdout_AndExitsZero(CancellationToken ct)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Script, "--help") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = await process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+
+        Assert.That(process.ExitCode, Is.Zero);
+        Assert.That(stderr, Is.Empty);
+        Assert.That(stdout, Does.StartWith("usage: reload-gunicornet (--pidfile FILE | --unit NAME)"));
+    }
+
+    [Test]
     public async Task NoMaster_IsAnError(CancellationToken ct)
     {
         using var temp = new TempDirectory("gunicornet-reload-script");

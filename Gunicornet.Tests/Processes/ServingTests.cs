@@ -53,6 +53,8 @@ public sealed class ServingTests
             Assert.That(File.Exists(ownSocket), Is.False, "the endpoint the app configured in code was not bound");
             Assert.That(File.Exists(ownUrlSocket), Is.False, "the URL the app asked for was not bound");
             Assert.That(server.Output, Does.Contain("Ignoring the app's own endpoints"));
+            Assert.That(server.Output, Does.Contain($"Ignoring the app's own addresses (http://unix:{ownUrlSocket}); serving on the master's sockets"));
+            Assert.That(server.Output, Does.Not.Contain("Overriding address"), "Kestrel's own line, which does not say where it serves");
 
             // Its own NuGet dependency loads; its content root and name are its own.
             Assert.That((await Http.Get(url, "/json", ct)).Body, Is.EqualTo("{\"library\":\"Newtonsoft.Json\"}"));

@@ -59,7 +59,7 @@ public sealed class InstallScriptTests
     }
 
     [Test]
-    public async Task TheInstalledDeployment_ServesTheOriginalRequestsThroughNginx(CancellationToken ct)
+    public async Task TheInstalledDeployment_ServesTheOriginalRequestsThroughNginx_AndCtlAnswersOnEachUnitsSocket(CancellationToken ct)
     {
         await using var deployment = await HbnbDeployment.Start(HbnbLayout.Staged(_root.Path));
         var url = deployment.Url;
@@ -71,6 +71,14 @@ public sealed class InstallScriptTests
         Assert.That(states.Body, Does.Contain("\"__class__\":\"State\""), "the seed data the script loaded");
         Assert.That((await Http.Get(url, "/", ct)).Body, Does.Contain("data-step=\"2\""));
         Assert.That((await Http.Get(url, "/static/scripts/hbnb.js", ct)).Status, Is.EqualTo(200));
+
+        // Each unit's control socket, in the runtime directory systemd makes for it.
+        foreach (var (unit, workers) in new[] { ("gunicornet-hbnb", 3), ("gunicornet-hbnb-onepage", 2), ("gunicornet-hbnb-number", 2), ("gunicornet-hbnb-api", 3) })
+        {
+            var (code, output) = await Command.Run(ct, Paths.Server, "ctl", "-s", _root.File($"run/{unit}/ctl"), "--json", "show", "stats");
+            Assert.That(code, Is.Zero, $"{unit}: {output}");
+            Assert.That(System.Text.Json.Nodes.JsonNode.Parse(output)!["workers"]!.GetValue<int>(), Is.EqualTo(workers), unit);
+        }
     }
 
     [Test]

@@ -28,13 +28,24 @@ internal sealed partial record HbnbLayout(string Server, IReadOnlyList<IReadOnly
     /// </summary>
     public static HbnbLayout Staged(string root)
     {
-        var commands = new List<string>
-        {
-            ExecStart().Match(File.ReadAllText(Path.Combine(root, "etc/systemd/system/gunicornet-hbnb.service"))).Groups[1].Value,
-        };
+        var service = File.ReadAllText(Path.Combine(root, "etc/systemd/system/gunicornet-hbnb.service"));
+        var template = File.ReadAllText(Path.Combine(root, "etc/systemd/system/gunicornet@.service"));
+        var commands = new List<string> { ExecStart().Match(service).Groups[1].Value };
+        var runtimeDirectories = new List<string> { RuntimeDirectory().Match(service).Groups[1].Value };
         foreach (var env in Directory.GetFiles(Path.Combine(root, "etc/gunicornet"), "*.env"))
         {
-            commands.Add(ArgsLine().Match(File.ReadAllText(env)).Groups[1].Value);
+            // The template's ExecStart for this instance: %i its name, $GUNICORNET_ARGS its arguments.
+            var instance = Path.GetFileNameWithoutExtension(env);
+            commands.Add(ExecStart().Match(template).Groups[1].Value
+                .Replace("%i", instance, StringComparison.Ordinal)
+                .Replace("$GUNICORNET_ARGS", ArgsLine().Match(File.ReadAllText(env)).Groups[1].Value, StringComparison.Ordinal));
+            runtimeDirectories.Add(RuntimeDirectory().Match(template).Groups[1].Value.Replace("%i", instance, StringComparison.Ordinal));
+        }
+
+        // What systemd makes for each unit before it starts (RuntimeDirectory=).
+        foreach (var directory in runtimeDirectories)
+        {
+            Directory.CreateDirectory(Path.Join(root, "run", directory));
         }
 
         var apps = new SortedDictionary<int, IReadOnlyList<string>>();
@@ -80,6 +91,9 @@ internal sealed partial record HbnbLayout(string Server, IReadOnlyList<IReadOnly
 
     [GeneratedRegex(@"^ExecStart=/usr/local/bin/gunicornet (.+)$", RegexOptions.Multiline)]
     private static partial Regex ExecStart();
+
+    [GeneratedRegex(@"^RuntimeDirectory=(.+)$", RegexOptions.Multiline)]
+    private static partial Regex RuntimeDirectory();
 
     [GeneratedRegex(@"^GUNICORNET_ARGS=(.+)$", RegexOptions.Multiline)]
     private static partial Regex ArgsLine();

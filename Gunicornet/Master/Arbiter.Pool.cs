@@ -71,6 +71,10 @@ internal sealed partial class Arbiter
         {
             _reloading = false;
             LogReloaded(Generation, ready);
+            if (LastReload is { State: ReloadState.Reloading } reload)
+            {
+                LastReload = reload with { State = ReloadState.Complete };
+            }
         }
     }
 
@@ -213,6 +217,11 @@ internal sealed partial class Arbiter
     {
         var failed = Generation;
         LogReloadFailed(failed, pid, why, _lastGoodGeneration);
+        if (LastReload is { State: ReloadState.Reloading } reload)
+        {
+            LastReload = reload with { State = ReloadState.RolledBack, Reason = $"generation {failed} cannot boot (worker {pid}: {why}); generation {_lastGoodGeneration} keeps serving" };
+        }
+
         foreach (var worker in _workers.Where(w => w.State != WorkerState.Stopping))
         {
             if (worker.Generation == failed)

@@ -76,12 +76,16 @@ internal sealed partial class Arbiter
         }
 
         var next = Generation + 1;
+        var number = (LastReload?.Number ?? 0) + 1;
         var result = _options.Reload?.Invoke(next) ?? ReloadResult.Ok(_settings);
         if (result.Settings is not { } settings)
         {
             LogReloadRefused(result.Error ?? "unknown error");
+            LastReload = new ReloadOutcome(number, Generation, ReloadState.Refused, result.Error);
             return;
         }
+
+        LastReload = new ReloadOutcome(number, next, ReloadState.Reloading, null);
 
         foreach (var worker in _workers.Where(w => w.State != WorkerState.Stopping))
         {

@@ -45,6 +45,12 @@ internal sealed partial class Arbiter
     /// <summary>The generation new workers are spawned in: 1 at start, one more for each accepted reload.</summary>
     public int Generation { get; private set; } = 1;
 
+    /// <summary>What became of the last reload asked for (HUP, <c>ctl reload</c>, --reload), or null before the first.</summary>
+    public ReloadOutcome? LastReload { get; private set; }
+
+    /// <summary>Requests served by workers that have exited, so that totals survive reloads and recycling.</summary>
+    public long ServedByGone { get; private set; }
+
     /// <summary>Why the master stopped, when it was not asked to (e.g. "App failed to load.").</summary>
     public string? StopReason => _stop?.Reason;
 
@@ -173,6 +179,7 @@ internal sealed partial class Arbiter
 
     private void HandleExit(WorkerHandle worker, int exitCode)
     {
+        ServedByGone += worker.Served;
         _workers.Remove(worker);
         worker.Release();
         LogExit(worker, exitCode);
@@ -211,8 +218,10 @@ internal sealed partial class Arbiter
             {
                 LogWorkerSigkill(worker.Pid);
             }
-            else if (!expected || signal != 9)
+            else if (!expected)
             {
+                // A worker the master stopped (a rollback's, a retired one killed at the graceful
+                // timeout) died of what it was sent: no error.
                 LogWorkerSignalled(worker.Pid, signal);
             }
         }

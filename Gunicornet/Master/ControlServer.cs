@@ -253,12 +253,13 @@ internal sealed partial class ControlServer : IDisposable
 
     private async Task<JsonObject> StatsAsync()
     {
-        var (target, generation, live, served, inFlight) = await InLoop(() => (
+        var (target, generation, live, served, inFlight, reload) = await InLoop(() => (
             _arbiter.TargetWorkers,
             _arbiter.Generation,
             _arbiter.Workers.Count,
-            _arbiter.Workers.Sum(w => w.Served),
-            _arbiter.Workers.Sum(w => w.InFlight))).ConfigureAwait(false);
+            _arbiter.ServedByGone + _arbiter.Workers.Sum(w => w.Served),
+            _arbiter.Workers.Sum(w => w.InFlight),
+            _arbiter.LastReload)).ConfigureAwait(false);
         var gc = GC.GetGCMemoryInfo();
         return new JsonObject
         {
@@ -273,6 +274,19 @@ internal sealed partial class ControlServer : IDisposable
             ["master_gc_heap_kb"] = gc.HeapSizeBytes / 1024,
             ["master_gc_committed_kb"] = gc.TotalCommittedBytes / 1024,
             ["master_threads"] = Directory.GetDirectories("/proc/self/task").Length,
+            ["last_reload"] = reload is null ? null : new JsonObject
+            {
+                ["number"] = reload.Number,
+                ["generation"] = reload.Generation,
+                ["state"] = reload.State switch
+                {
+                    ReloadState.Reloading => "reloading",
+                    ReloadState.Complete => "complete",
+                    ReloadState.RolledBack => "rolled back",
+                    _ => "refused",
+                },
+                ["reason"] = reload.Reason,
+            },
         };
     }
 

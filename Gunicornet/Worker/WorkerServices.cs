@@ -43,6 +43,10 @@ internal static class WorkerServices
             services.RemoveAll<Microsoft.AspNetCore.Hosting.Server.IServer>();
             services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer, CheckServer>();
         }
+        else
+        {
+            IgnoreAppAddresses(services, log);
+        }
 
         // Kestrel calls listen() again on an adopted socket with its own backlog (512 by default).
         services.Configure<SocketTransportOptions>(options => options.Backlog = spec.Backlog);
@@ -162,14 +166,26 @@ internal static class WorkerServices
         foreach (var descriptor in transports)
         {
             services.Remove(descriptor);
-            services.AddSingleton<IConnectionListenerFactory>(provider => new DrainingListenerFactory(Create(provider, descriptor), drain));
+            services.AddSingleton<IConnectionListenerFactory>(provider => new DrainingListenerFactory((IConnectionListenerFactory)Create(provider, descriptor), drain));
         }
     }
 
-    private static IConnectionListenerFactory Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
-        (IConnectionListenerFactory)(descriptor.ImplementationInstance
+    /// <summary>The server (Kestrel) goes through <see cref="AddressIgnoringServer"/>.</summary>
+    private static void IgnoreAppAddresses(IServiceCollection services, ILogger log)
+    {
+        var servers = services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Hosting.Server.IServer) && !d.IsKeyedService).ToList();
+        foreach (var descriptor in servers)
+        {
+            services.Remove(descriptor);
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer>(provider =>
+                new AddressIgnoringServer((Microsoft.AspNetCore.Hosting.Server.IServer)Create(provider, descriptor), log));
+        }
+    }
+
+    private static object Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
+        descriptor.ImplementationInstance
             ?? descriptor.ImplementationFactory?.Invoke(provider)
-            ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!));
+            ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!);
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
     private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
