@@ -26,7 +26,8 @@ public sealed class AccessLogFormatTests
         new DateTimeOffset(2026, 11, 21, 10, 0, 5, TimeSpan.FromHours(2)),
         TimeSpan.FromMilliseconds(1234.5678),
         name => RequestHeaders.GetValueOrDefault(name),
-        name => name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) ? "text/html" : null);
+        name => name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) ? "text/html" : null,
+        name => name.Equals("REMOTE_ADDR", StringComparison.OrdinalIgnoreCase) ? "10.0.0.7" : null);
 
     [Test]
     public void TheDefault_IsGunicornsCombinedFormat() =>
@@ -50,11 +51,12 @@ public sealed class AccessLogFormatTests
     [TestCase("T", "1")]
     [TestCase("M", "1234")]
     [TestCase("D", "1234567")]
-    [TestCase("L", "1.234568")]
+    [TestCase("L", "1.234567")]
     [TestCase("{x-trace}i", "abc")]
     [TestCase("{x-missing}i", "-")]
     [TestCase("{content-type}o", "text/html")]
-    [TestCase("{GUNICORNET_TEST_NO_SUCH_VARIABLE}e", "-")]
+    [TestCase("{REMOTE_ADDR}e", "10.0.0.7")]
+    [TestCase("{PATH}e", "-")]
     public void EachAtom(string atom, string expected) =>
         Assert.That(AccessLogFormat.Parse($"%({atom})s").Format(Entry()), Is.EqualTo(expected));
 
@@ -63,11 +65,25 @@ public sealed class AccessLogFormatTests
         Assert.That(AccessLogFormat.Parse("%(p)s").Format(Entry()), Is.EqualTo($"<{Environment.ProcessId}>"));
 
     [Test]
-    public void AnEnvironmentVariable_IsShown()
+    public void AProcessEnvironmentVariable_IsNoEnvironAtom()
     {
+        // gunicorn's {NAME}e is the request's WSGI environ, not the process's environment.
         Environment.SetEnvironmentVariable("GUNICORNET_TEST_ATOM", "value");
-        Assert.That(AccessLogFormat.Parse("%({GUNICORNET_TEST_ATOM}e)s").Format(Entry()), Is.EqualTo("value"));
+        Assert.That(AccessLogFormat.Parse("%({GUNICORNET_TEST_ATOM}e)s").Format(Entry()), Is.EqualTo("-"));
     }
+
+    [Test]
+    public void TheDurations_AllTruncateOneCountOfMicroseconds_AsGunicornsDo()
+    {
+        // gunicorn: T = seconds, M = seconds * 1000 + microseconds // 1000, D = seconds * 1e6 +
+        // microseconds, L = "%d.%06d" % (seconds, microseconds), of one timedelta.
+        var entry = Entry() with { Duration = TimeSpan.FromTicks(29_999_999) };
+        Assert.That(AccessLogFormat.Parse("%(T)s %(M)s %(D)s %(L)s").Format(entry), Is.EqualTo("2 2999 2999999 2.999999"));
+    }
+
+    [Test]
+    public void TheRequestLine_IsTheRawTarget_AsSent() =>
+        Assert.That(AccessLogFormat.Parse("%(r)s|%(U)s").Format(Entry() with { RawTarget = "/st%61tes?page=2", Path = "/states" }), Is.EqualTo("GET /st%61tes?page=2 HTTP/1.1|/states"));
 
     [Test]
     public void AnUnknownLength_IsADashForB_AndZeroForCapitalB() =>

@@ -77,6 +77,22 @@ public sealed partial class AccessLogTests
     }
 
     [Test]
+    public async Task EnvironAtoms_AreTheRequestsAsGunicornsAre_AndTheRequestLineIsAsSent(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-access");
+        var log = temp.File("access.log");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--access-logfile", log, "--access-logformat",
+            "%(r)s|%(U)s|%(q)s|%({raw_uri}e)s|%({REMOTE_ADDR}e)s|%({server_port}e)s|%({wsgi.url_scheme}e)s|%({HTTP_X_TRACE}e)s|%({PATH}e)s");
+        await using var _ = server;
+
+        var (statuses, _) = await RawHttp.Exchange(url.Port, System.Text.Encoding.ASCII.GetBytes("GET /a%20b?x=1 HTTP/1.1\r\nHost: h\r\nX-Trace: t1\r\nConnection: close\r\n\r\n"), ct);
+        Assert.That(statuses, Is.EqualTo(new[] { 404 }));
+
+        await Wait.Until(() => Lines(log).Length == 1, TimeSpan.FromSeconds(10), "the line", ct);
+        Assert.That(Lines(log)[0], Is.EqualTo($"GET /a%20b?x=1 HTTP/1.1|/a b|x=1|/a%20b?x=1|127.0.0.1|{url.Port}|http|t1|-"));
+    }
+
+    [Test]
     public async Task ABadFormat_IsAUsageError(CancellationToken ct)
     {
         var server = ServerProcess.Start(["--access-logformat", "%(h)s %(zz)s", Paths.Sample("hello")]);

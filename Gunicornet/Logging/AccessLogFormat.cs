@@ -16,7 +16,9 @@ internal sealed record AccessEntry(
     DateTimeOffset Start,
     TimeSpan Duration,
     Func<string, string?> RequestHeader,
-    Func<string, string?> ResponseHeader);
+    Func<string, string?> ResponseHeader,
+    Func<string, string?>? Environ = null,
+    string? RawTarget = null);
 
 /// <summary>
 /// gunicorn's <c>access_log_format</c>, compiled once: <c>%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s
@@ -81,7 +83,8 @@ internal sealed partial class AccessLogFormat
             {
                 'i' => e => e.RequestHeader(name) ?? "-",
                 'o' => e => e.ResponseHeader(name) ?? "-",
-                'e' => _ => Environment.GetEnvironmentVariable(name) ?? "-",
+                // gunicorn's environ is the request's (WSGI), not the process's: REMOTE_ADDR, PATH_INFO ...
+                'e' => e => e.Environ?.Invoke(name) ?? "-",
                 _ => throw new FormatException($"unknown access log atom '%({atom})s'"),
             };
         }
@@ -92,7 +95,7 @@ internal sealed partial class AccessLogFormat
             "l" => _ => "-",
             "u" => e => User(e.RequestHeader("Authorization")),
             "t" => e => Timestamp(e.Start),
-            "r" => e => $"{e.Method} {e.Path}{(e.Query.Length > 0 ? "?" + e.Query : "")} {e.Protocol}",
+            "r" => e => $"{e.Method} {e.RawTarget ?? e.Path + (e.Query.Length > 0 ? "?" + e.Query : "")} {e.Protocol}",
             "m" => e => e.Method,
             "U" => e => e.Path,
             "q" => e => e.Query,
@@ -102,14 +105,17 @@ internal sealed partial class AccessLogFormat
             "b" => e => e.ResponseLength is { } n ? n.ToString(CultureInfo.InvariantCulture) : "-",
             "f" => e => e.RequestHeader("Referer") ?? "-",
             "a" => e => e.RequestHeader("User-Agent") ?? "-",
-            "T" => e => ((long)e.Duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
-            "M" => e => ((long)e.Duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-            "D" => e => ((long)(e.Duration.Ticks / 10)).ToString(CultureInfo.InvariantCulture),
-            "L" => e => e.Duration.TotalSeconds.ToString("0.000000", CultureInfo.InvariantCulture),
+            // As gunicorn's, from one count of whole microseconds: T, M and L truncate it, so they agree with D.
+            "T" => e => (Microseconds(e) / 1_000_000).ToString(CultureInfo.InvariantCulture),
+            "M" => e => (Microseconds(e) / 1_000).ToString(CultureInfo.InvariantCulture),
+            "D" => e => Microseconds(e).ToString(CultureInfo.InvariantCulture),
+            "L" => e => string.Create(CultureInfo.InvariantCulture, $"{Microseconds(e) / 1_000_000}.{Microseconds(e) % 1_000_000:D6}"),
             "p" => _ => "<" + Pid + ">",
             _ => throw new FormatException($"unknown access log atom '%({atom})s'"),
         };
     }
+
+    private static long Microseconds(AccessEntry e) => e.Duration.Ticks / 10;
 
     private static Stamp? _lastTimestamp;
 

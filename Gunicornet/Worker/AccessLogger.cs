@@ -34,7 +34,7 @@ internal sealed class AccessLogger(AccessLogFormat format, AccessLogWriter write
         writer.Write(format.Format(new AccessEntry(
             context.Connection.RemoteIpAddress?.ToString() ?? "-",
             request.Method,
-            request.PathBase.Add(request.Path).ToString(),
+            request.PathBase.Add(request.Path).Value ?? "",
             request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
             request.Protocol,
             status,
@@ -42,7 +42,40 @@ internal sealed class AccessLogger(AccessLogFormat format, AccessLogWriter write
             start,
             Stopwatch.GetElapsedTime(started),
             name => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
-            name => response.Headers.TryGetValue(name, out var value) ? value.ToString() : null)));
+            name => response.Headers.TryGetValue(name, out var value) ? value.ToString() : null,
+            name => Environ(context, name),
+            context.Features.Get<IHttpRequestFeature>()?.RawTarget)));
+    }
+
+    /// <summary>
+    /// A variable of the request's environment as a WSGI server (gunicorn) names it, for <c>%({NAME}e)s</c>
+    /// (any case): REQUEST_METHOD, SCRIPT_NAME, PATH_INFO, QUERY_STRING, RAW_URI, SERVER_PROTOCOL,
+    /// SERVER_NAME, SERVER_PORT, REMOTE_ADDR, REMOTE_PORT, CONTENT_TYPE, CONTENT_LENGTH,
+    /// wsgi.url_scheme, and HTTP_* for each request header; null for anything else.
+    /// </summary>
+    internal static string? Environ(HttpContext context, string name)
+    {
+        var request = context.Request;
+        var connection = context.Connection;
+        var key = name.ToUpperInvariant();
+        return key switch
+        {
+            "REQUEST_METHOD" => request.Method,
+            "SCRIPT_NAME" => request.PathBase.Value ?? "",
+            "PATH_INFO" => request.Path.Value ?? "",
+            "QUERY_STRING" => request.QueryString.HasValue ? request.QueryString.Value![1..] : "",
+            "RAW_URI" => context.Features.Get<IHttpRequestFeature>()?.RawTarget,
+            "SERVER_PROTOCOL" => request.Protocol,
+            "SERVER_NAME" => request.Host.HasValue ? request.Host.Host : connection.LocalIpAddress?.ToString(),
+            "SERVER_PORT" => connection.LocalPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "REMOTE_ADDR" => connection.RemoteIpAddress?.ToString(),
+            "REMOTE_PORT" => connection.RemotePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "CONTENT_TYPE" => request.ContentType,
+            "CONTENT_LENGTH" => request.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "WSGI.URL_SCHEME" => request.Scheme,
+            _ when key.StartsWith("HTTP_", StringComparison.Ordinal) && request.Headers.TryGetValue(key[5..].Replace('_', '-'), out var value) => value.ToString(),
+            _ => null,
+        };
     }
 
     /// <summary>
