@@ -96,6 +96,33 @@ public sealed class ArbiterTests
         Assert.That(_log.Has("Workers keep dying soon after boot"), Is.EqualTo(backsOff));
     }
 
+    [Test]
+    public async Task TheBackoff_DoublesFromOneSecond_UpToThirtySeconds(CancellationToken ct)
+    {
+        Start(workers: 1);
+        var delays = new List<int>();
+        for (var crash = 1; crash <= 8; crash++)
+        {
+            await Until(() => Launched.Length == crash, $"launch {crash}", ct);
+            Launched[crash - 1].Ready();
+            await Until(() => _log.Lines.Count(l => l.Contains("ready after")) == crash, "the ready message handled", ct);
+            Launched[crash - 1].Exit(1);
+            if (crash == 1)
+            {
+                // One crash is no loop yet: the replacement comes at once.
+                continue;
+            }
+
+            await Until(() => _log.Lines.Count(l => l.Contains("Workers keep dying soon after boot")) == crash - 1, $"backoff {crash - 1} logged", ct);
+            var delay = int.Parse(System.Text.RegularExpressions.Regex.Match(_log.Lines.Last(l => l.Contains("Workers keep dying")), @"next spawn in (\d+)s").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            delays.Add(delay);
+
+            _time.Advance(TimeSpan.FromSeconds(delay));
+        }
+
+        Assert.That(delays, Is.EqualTo(new[] { 1, 2, 4, 8, 16, 30, 30 }));
+    }
+
     [TestCase(ExitCodes.AppLoadError, "App failed to load.")]
     [TestCase(ExitCodes.WorkerBootError, "Worker failed to boot.")]
     public async Task WorkerThatCannotBoot_StopsTheMaster_WithoutRespawning(int exitCode, string reason, CancellationToken ct)

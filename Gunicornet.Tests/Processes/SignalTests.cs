@@ -40,6 +40,104 @@ public sealed class SignalTests
     }
 
     [Test]
+    public async Task AWorker_IgnoresHupTtinTtouWinchAndUsr2_AndReopensOnUsr1(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-signals");
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--access-logfile", temp.File("access.log"));
+        await using var _ = server;
+        var worker = server.LiveWorkers().Single();
+
+        foreach (var signal in new[] { Signal.Hup, Signal.Ttin, Signal.Ttou, Signal.Winch, Signal.Usr2, Signal.Usr1 })
+        {
+            Signals.Send(worker, signal);
+        }
+
+        // USR1, sent last, says it was handled; the ones before it did nothing.
+        await server.WaitForLine(new Regex($@"\[{worker}\] \[DEBUG\] Reopened access log"), ct);
+        Assert.That((await Http.Get(url, "/pid", ct)).Body, Is.EqualTo(worker.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(server.LiveWorkers(), Is.EqualTo(new[] { worker }));
+    }
+
+    [TestCase("TERM", true)]
+    [TestCase("INT", false)]
+    [TestCase("QUIT", false)]
+    public async Task AWorker_DrainsOnTerm_AndExitsAtOnceOnIntAndQuit(string name, bool drains, CancellationToken ct)
+    {
+        var signal = Enum.Parse<Signal>(name, ignoreCase: true);
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct);
+        await using var _ = server;
+        var worker = server.LiveWorkers().Single();
+
+        // A raw request, answered or cut: an HTTP client would send it again to the next worker.
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, url.Port, ct);
+        await socket.SendAsync("GET /slow?ms=3000&tag=signalled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None, ct);
+        await server.WaitForLine(new Regex("slow-started signalled"), ct);
+
+        Signals.Send(worker, signal);
+
+        var answer = await ReadToEnd(socket, ct);
+        if (drains)
+        {
+            Assert.That(answer, Does.StartWith("HTTP/1.1 200 ").And.Contain("slow-done"), "the request in flight finished");
+        }
+        else
+        {
+            Assert.That(answer, Is.Empty, "the request in flight was cut: its connection closed without an answer");
+        }
+
+        await Wait.Until(() => !ProcessInfo.IsAlive(worker), TimeSpan.FromSeconds(10), "the worker to exit", ct, () => server.Output);
+        await server.WaitForReady(2, ct);
+        Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200), "the master replaced it");
+    }
+
+    /// <summary>What the server sends until it closes the connection (nothing when it is cut).</summary>
+    private static async Task<string> ReadToEnd(System.Net.Sockets.Socket socket, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, ct)) > 0)
+            {
+                text.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Reset: cut.
+        }
+
+        return text.ToString();
+    }
+
+    [TestCase("TERM")]
+    [TestCase("WINCH")]
+    public async Task TheMastersTermAndWinch_LetTheRequestsInFlightFinish(string name, CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 2, ct);
+        await using var _ = server;
+        var slow = Http.Send(HttpMethod.Get, url, "/slow?ms=2000&tag=draining", ct);
+        await server.WaitForLine(new Regex("slow-started draining"), ct);
+
+        server.Signal(Enum.Parse<Signal>(name, ignoreCase: true));
+
+        var (status, body, response) = await slow;
+        Assert.That((status, body), Is.EqualTo((200, "slow-done")));
+        Assert.That(response.Headers.ConnectionClose, Is.True, "answered with Connection: close: the worker was draining");
+        if (name == "TERM")
+        {
+            Assert.That(await server.WaitForExit(ct), Is.Zero);
+        }
+        else
+        {
+            await Wait.Until(() => server.LiveWorkers().Count == 0, TimeSpan.FromSeconds(10), "every worker to leave", ct, () => server.Output);
+            Assert.That(server.HasExited, Is.False);
+        }
+    }
+
+    [Test]
     public async Task Winch_StopsEveryWorker_KeepsTheMasterAndItsSocket_AndTtinBringsOneBack(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct);

@@ -77,11 +77,13 @@ internal sealed partial class WorkerHost
         });
     }
 
+    /// <summary>Exits without draining (INT, QUIT, or TERM before it serves): the access lines queued are written, the requests in flight are cut.</summary>
     private void ExitNow()
     {
         LogExiting(Environment.ProcessId);
+        _accessLog?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _loggers.Dispose();
-        Environment.Exit(ExitCodes.Ok);
+        ProcessExit.Now(ExitCodes.Ok);
     }
 
     private void ReopenLog()
