@@ -236,6 +236,33 @@ public sealed class ArbiterReloadTests
     }
 
     [Test]
+    public async Task TimeoutZero_KillsNoSilentWorker(CancellationToken ct)
+    {
+        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, Timeout = TimeSpan.Zero });
+
+        _time.Advance(TimeSpan.FromHours(1));
+
+        // A TTIN handled after the clock moved: the loop has looked at the silent worker since.
+        arbiter.OnSignal(Signal.Ttin);
+        await Until(() => Launched.Length == 2, "the TTIN's worker", ct);
+        Assert.That(Launched[0].Signals, Is.Empty, "an hour silent, and not killed");
+        Assert.That(_log.Has("WORKER TIMEOUT"), Is.False);
+    }
+
+    [Test]
+    public async Task BootTimeoutZero_KillsNoWorkerThatIsNotReady(CancellationToken ct)
+    {
+        var arbiter = Start(new ArbiterSettings { Workers = 1, BootTimeout = TimeSpan.Zero, Timeout = TimeSpan.Zero });
+        await Until(() => Launched.Length == 1, "the launch", ct);
+
+        _time.Advance(TimeSpan.FromHours(1));
+        arbiter.OnSignal(Signal.Ttin);
+        await Until(() => Launched.Length == 2, "the TTIN's worker", ct);
+
+        Assert.That(Launched[0].Signals, Is.Empty, "an hour booting, and not killed");
+    }
+
+    [Test]
     public async Task AWorkerThatKeepsCrashingSoonAfterBoot_IsRespawnedLaterAndLater(CancellationToken ct)
     {
         var arbiter = await StartReady(1, ct);

@@ -190,6 +190,38 @@ public sealed class ControlTests
         Assert.That((await Ctl(ct, "show", "stats")).Output.Split('\n'), Does.Contain("last_reload.state: complete"));
     }
 
+    [Test]
+    public async Task Reopen_Help_AndShutdownQuick_DoWhatTheySay(CancellationToken ct)
+    {
+        var log = _dir.File("error.log");
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--error-logfile", log, "--control-socket", _socket, App]);
+        await using var _ = server;
+        await Wait.Until(() => File.Exists(log) && File.ReadAllText(log).Contains("ready after", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "a ready worker", ct, () => File.Exists(log) ? File.ReadAllText(log) : "");
+
+        var help = await CtlJson(ct, "help");
+        Assert.That(help["commands"]!.AsArray().Select(c => c!.GetValue<string>()), Does.Contain("reopen").And.Contain("shutdown [graceful|quick]").And.Contain("show stats"));
+
+        File.Move(log, log + ".1");
+        Assert.That((await Ctl(ct, "reopen")).Code, Is.Zero);
+        await Wait.Until(() => File.Exists(log) && File.ReadAllText(log).Contains($"[{server.Pid}] [INFO] Reopened log file", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the master to reopen its log", ct);
+
+        Assert.That((await Ctl(ct, "shutdown", "quick")).Code, Is.Zero);
+        Assert.That(await server.WaitForExit(ct), Is.Zero);
+        Assert.That(File.ReadAllText(log), Does.Contain("Control command: shutdown quick"));
+    }
+
+    [Test]
+    public async Task NoControlSocket_MakesNone(CancellationToken ct)
+    {
+        var (server, _) = await Start(workers: 1, ct, "--no-control-socket");
+        await using var __ = server;
+
+        Assert.That(File.Exists(_socket), Is.False);
+        var (code, output) = await Ctl(ct, "show", "stats");
+        Assert.That(code, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain("no such socket"));
+    }
+
     private JsonObject Stats(CancellationToken ct) => CtlJson(ct, "show", "stats").GetAwaiter().GetResult();
 
     [Test]

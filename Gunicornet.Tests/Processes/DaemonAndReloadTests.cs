@@ -98,6 +98,23 @@ public sealed partial class DaemonAndReloadTests
         await Wait.Until(() => server.ReadyGenerations.Values.Contains(2), TimeSpan.FromSeconds(30), "a worker of generation 2", ct);
     }
 
+    [Test]
+    public async Task Reload_OnAChangeToAReloadExtraFile_StartsANewGeneration(CancellationToken ct)
+    {
+        using var dir = new TempDirectory("gunicornet-reload-extra");
+        var extra = dir.File("appsettings.Production.json");
+        await File.WriteAllTextAsync(extra, "{}", ct);
+        var (server, _) = await ServerProcess.StartReady(App, workers: 1, ct, "--reload", "--reload-extra-file", extra, "--no-control-socket");
+        await using var _ = server;
+        await server.WaitForLine(WatchingLine(), ct);
+
+        await File.WriteAllTextAsync(extra, "{ \"changed\": true }", ct);
+
+        var reload = await server.WaitForLine(ReloadLine(), ct);
+        Assert.That(reload.Groups[1].Value, Is.EqualTo(extra));
+        await Wait.Until(() => server.ReadyGenerations.Values.Contains(2), TimeSpan.FromSeconds(30), "a worker of generation 2", ct);
+    }
+
     private static string Target(int pid, int fd) => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget!;
 
     [GeneratedRegex(@"Listening at: http://127\.0\.0\.1:(\d+) ")]

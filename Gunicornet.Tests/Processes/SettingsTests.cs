@@ -149,6 +149,66 @@ public sealed class SettingsTests
         Assert.That(answer, Is.EqualTo("127.0.0.1 http"));
     }
 
+    [TestCase(null, "127.0.0.2 http")]
+    [TestCase("*", "203.0.113.7 https")]
+    public async Task ForwardedAllowIps_Star_TrustsAProxyAnywhere(string? allow, string expected, CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, allow is null ? [] : ["--forwarded-allow-ips", allow]);
+        await using var _ = server;
+
+        // A peer other than 127.0.0.1: the default trusts it not, '*' does.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, url.Port), ct);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(Request("/remote", "X-Forwarded-For: 203.0.113.7", "X-Forwarded-Proto: https")), ct);
+        var (status, _, body) = await new HttpResponseReader(socket).ReadAsync();
+
+        Assert.That((status, body), Is.EqualTo((200, expected)));
+    }
+
+    [Test]
+    public async Task Backlog_IsTheListenBacklog_OfTheMastersAndTheWorkersListen(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--backlog", "37");
+        await using var _ = server;
+
+        // For a listening socket, ss shows the backlog as Send-Q.
+        var (code, output) = await Command.Run(ct, "ss", "-Hltn", $"sport = :{url.Port}");
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3], Is.EqualTo(new[] { "LISTEN", "0", "37" }), output);
+    }
+
+    [Test]
+    public async Task KeepAliveZero_ClosesEveryConnectionAfterItsResponse(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--keep-alive", "0");
+        await using var _ = server;
+        using var socket = await Connect(url.Port, ct);
+
+        var (status, close, _) = await KeepAliveGet(socket, ct);
+
+        Assert.That((status, close), Is.EqualTo((200, true)), "Connection: close on a request that asked to keep it open");
+    }
+
+    [Test]
+    public async Task LimitRequestLineZero_TakesTheLongestLineKestrelTakes(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--limit-request-line", "0");
+        await using var _ = server;
+        var target = "/pid?pad=" + new string('a', 8000);
+
+        Assert.That(await Raw(url.Port, $"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", ct), Is.EqualTo(200), "8 kB, twice the default's 4094");
+    }
+
+    [Test]
+    public async Task LimitRequestFieldSizeZero_SetsNoLimitPerField(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--limit-request-field_size", "0");
+        await using var _ = server;
+
+        Assert.That(await Raw(url.Port, Request("/pid", "X-Big: " + new string('a', 20_000)), ct), Is.EqualTo(200), "20 kB in one field, beyond the default's 8190");
+    }
+
     [Test]
     public async Task SecureSchemeHeaders_FromAConfigFileDict_ReplaceTheDefaults(CancellationToken ct)
     {

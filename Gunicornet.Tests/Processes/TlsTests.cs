@@ -100,6 +100,34 @@ public sealed class TlsTests
     }
 
     [Test]
+    public async Task CertReqs1_ServesAClientWithoutACertificate_OneTheCaIssued_AndRefusesOneItDidNot(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(
+            App, workers: 1, ct, "--certfile", _dir.File("combined.pem"), "--ca-certs", _dir.File("ca.pem"), "--cert-reqs", "1");
+        await using var _ = server;
+        using var key = RSA.Create(2048);
+        using var stranger = new CertificateRequest("CN=stranger", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+
+        Assert.That((await Get(url.Port, client: null, ct)).Response, Does.StartWith("HTTP/1.1 200").And.Contain(Body), "optional: none is fine");
+        Assert.That((await Get(url.Port, _client, ct)).Response, Does.StartWith("HTTP/1.1 200").And.Contain(Body), "one the CA issued");
+        Assert.That(async () => await Get(url.Port, stranger, ct), Throws.InstanceOf<Exception>(), "checked when given: one the CA did not issue is refused");
+    }
+
+    [Test]
+    public async Task Ciphers_AsAnOpenSslCipherString_AreExpandedByOpenssl(CancellationToken ct)
+    {
+        // OpenSSL's name for one TLS 1.2 suite (its IANA name is TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256):
+        // a TLS 1.2 client gets exactly that one.
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--certfile", _dir.File("combined.pem"), "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256");
+        await using var _ = server;
+
+        var (_, suite) = await Get(url.Port, client: null, ct, SslProtocols.Tls12);
+
+        Assert.That(suite, Is.EqualTo(TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256));
+    }
+
+    [Test]
     public async Task Ciphers_LimitTheSuites(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--certfile", _dir.File("combined.pem"), "--ciphers", "TLS_AES_256_GCM_SHA384");
@@ -134,7 +162,7 @@ public sealed class TlsTests
     }
 
     /// <summary>GET / over TLS, trusting the test CA; returns the response and the negotiated suite.</summary>
-    private async Task<(string Response, TlsCipherSuite Suite)> Get(int port, X509Certificate2? client, CancellationToken ct)
+    private async Task<(string Response, TlsCipherSuite Suite)> Get(int port, X509Certificate2? client, CancellationToken ct, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), ct);
@@ -145,7 +173,7 @@ public sealed class TlsTests
                 TargetHost = "localhost",
                 ClientCertificates = client is null ? null : [client],
                 RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == _server.GetCertHashString(),
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                EnabledSslProtocols = protocols,
             },
             ct);
         await tls.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"), ct);

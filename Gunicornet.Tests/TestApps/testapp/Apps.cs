@@ -30,6 +30,14 @@ public sealed class MainApp : IWebApp
         app.MapGet("/appcontext", (string name) => AppContext.GetData(name)?.ToString() ?? "(unset)");
         app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
 
+        // A line through the app's own ILogger, at Information and at Debug.
+        app.MapGet("/log", (string text, Microsoft.Extensions.Logging.ILogger<MainApp> log) =>
+        {
+            Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(log, "app says {Text}", text);
+            Microsoft.Extensions.Logging.LoggerExtensions.LogDebug(log, "app whispers {Text}", text);
+            return "logged";
+        });
+
         // What the app writes to its standard output.
         app.MapGet("/print", (string text) =>
         {
