@@ -16,7 +16,7 @@ public sealed partial class ErrorLogTests
         var socket = dir.File("s");
         var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "WARNING", "-k", "sync", "--no-control-socket", Paths.TestApp("testapp")]);
         await using var _ = server;
-        await Wait.Until(() => File.Exists(socket) && Served(socket, ct), TimeSpan.FromSeconds(30), "an answer", ct, () => server.Output);
+        await Wait.Until(() => File.Exists(socket) && Http.ServesUnix(socket, ct), TimeSpan.FromSeconds(30), "an answer", ct, () => server.Output);
 
         Assert.That(server.Output, Does.Contain("[WARNING] -k has no effect here"));
         Assert.That(server.Output, Does.Not.Contain("[INFO]").And.Not.Contain("[DEBUG]"), "Gunicornet's own information and debug lines are filtered");
@@ -34,18 +34,6 @@ public sealed partial class ErrorLogTests
         var line = await server.WaitForLine(AppLineRegex(), ct);
         Assert.That(line.Groups[1].Value, Is.EqualTo(worker.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the worker's PID");
         Assert.That(server.Output, Does.Not.Contain("app whispers hello"), "the app's Debug is below its own level (Information by default), whatever --log-level says");
-    }
-
-    private static bool Served(string socket, CancellationToken ct)
-    {
-        try
-        {
-            return Http.GetUnix(socket, "/", ct).GetAwaiter().GetResult().Status == 200;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 
     [GeneratedRegex(@"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}\] \[(\d+)\] \[INFO\] app says hello$")]

@@ -34,7 +34,7 @@ public sealed class LivenessTests
 
         Assert.That(await server.WaitForExit(ct), Is.EqualTo(ExitCodes.WorkerBootError), server.Output);
         Assert.That(server.Output, Does.Contain("not ready after 2s (boot timeout); sending SIGKILL"));
-        Assert.That(server.Output, Does.Contain("Reason: Worker failed to boot."));
+        Assert.That(server.Output, Does.Contain("Reason: Worker failed to boot: not ready within the boot timeout."));
     }
 
     [Test]

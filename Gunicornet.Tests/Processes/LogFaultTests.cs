@@ -20,7 +20,7 @@ public sealed class LogFaultTests
         var socket = temp.File("s");
         var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "debug", "--error-logfile", "/dev/full", "--no-control-socket", Paths.TestApp("testapp")]);
         await using var _ = server;
-        await Wait.Until(() => Served(socket, ct), TimeSpan.FromSeconds(30), "an answer on the socket", ct, () => server.Output);
+        await Wait.Until(() => Http.ServesUnix(socket, ct), TimeSpan.FromSeconds(30), "an answer on the socket", ct, () => server.Output);
         var first = ProcessInfo.ChildrenOf(server.Pid).Single();
 
         for (var i = 0; i < 20; i++)
@@ -30,7 +30,7 @@ public sealed class LogFaultTests
 
         // A reload: the master logs a dozen more lines, all lost, and serves from a new worker.
         server.Signal(Signal.Hup);
-        await Wait.Until(() => ProcessInfo.ChildrenOf(server.Pid) is [var only] && only != first && Served(socket, ct), TimeSpan.FromSeconds(30), "the reloaded worker serving", ct, () => server.Output);
+        await Wait.Until(() => ProcessInfo.ChildrenOf(server.Pid) is [var only] && only != first && Http.ServesUnix(socket, ct), TimeSpan.FromSeconds(30), "the reloaded worker serving", ct, () => server.Output);
 
         var said = server.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(said, Has.Length.EqualTo(1), server.Output);
@@ -77,18 +77,6 @@ public sealed class LogFaultTests
         await Wait.Until(() => Read(old).Contains("slow-started after-reopen", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the app's line in the old file", ct, () => Read(old));
         Assert.That(Directory.Exists(logs), Is.False, "nothing recreated the folder");
         Assert.That(server.Output, Is.Empty, "nothing on stderr: the log still works");
-    }
-
-    private static bool Served(string socket, CancellationToken ct)
-    {
-        try
-        {
-            return Http.GetUnix(socket, "/", ct).GetAwaiter().GetResult().Status == 200;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
     }
 
     private static string Read(string path) => File.Exists(path) ? File.ReadAllText(path) : "";

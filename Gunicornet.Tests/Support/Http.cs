@@ -56,6 +56,19 @@ internal static class Http
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>True when a server answers 200 to GET / on the unix socket now (for polling until it does).</summary>
+    public static bool ServesUnix(string socketPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return GetUnix(socketPath, "/", cancellationToken).GetAwaiter().GetResult().Status == 200;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// True when a new server could listen on 127.0.0.1:<paramref name="port"/> now (as gunicornet
     /// binds: with SO_REUSEADDR): the port is free.

@@ -20,6 +20,17 @@ builder.Services.AddOutputCache();
 builder.Services.AddHostedService<Ticker>();
 
 var app = builder.Build();
+
+// Which worker answered, even with a response the output cache stored.
+app.Use((context, next) =>
+{
+    context.Response.OnStarting(() =>
+    {
+        context.Response.Headers["X-Worker"] = pid;
+        return Task.CompletedTask;
+    });
+    return next(context);
+});
 app.UseSession();
 app.UseOutputCache();
 app.MapGet("/session", (HttpContext context) =>
