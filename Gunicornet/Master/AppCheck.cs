@@ -76,21 +76,10 @@ internal static partial class AppCheck
     /// <summary>Runs a checking worker; its exit code (null when it outran <paramref name="limit"/>) and what it printed.</summary>
     private static (int? Code, string Output) Boot(WorkerSpec spec, TimeSpan limit)
     {
-        var (file, arguments) = SelfCommand.Resolve();
-        var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var pair in spec.Environment)
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            start.Environment[pair[..equals]] = pair[(equals + 1)..];
-        }
-
-        start.Environment[WorkerSpec.EnvironmentVariable] = spec.ToJson();
-        using var worker = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var start = SelfCommand.Worker(spec);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var worker = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         var stdout = worker.StandardOutput.ReadToEndAsync();
         var stderr = worker.StandardError.ReadToEndAsync();
         if (!worker.WaitForExit(limit))

@@ -118,8 +118,6 @@ internal static partial class MasterProcess
             return StartFailed(logger, terminal, e.Message);
         }
 
-        void CloseListeners() => listeners.Dispose();
-
         Arbiter? arbiter = null;
         var status = new StatusReporter(notifier);
         BinaryUpgrade? upgrade = null;
@@ -127,7 +125,7 @@ internal static partial class MasterProcess
             new ArbiterOptions
             {
                 Settings = ToArbiterSettings(config),
-                OnStopping = CloseListeners,
+                OnStopping = listeners.Dispose,
                 Reload = generation => Reload(generation, listeners, reread, generations, logger),
                 GenerationRetired = generation => LogClosed(logger, generations.Drop(generation)),
                 StatusChanged = status.Report,
@@ -160,7 +158,7 @@ internal static partial class MasterProcess
             exitCode = arbiter.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 
-        CloseListeners();
+        listeners.Dispose();
         pidFile?.Dispose();
         LogShuttingDown(logger);
         if (arbiter.StopReason is { } reason)

@@ -13,7 +13,6 @@ namespace Gunicornet.Master;
 internal sealed class ProcessWorkerLauncher : IWorkerLauncher
 {
     private readonly Func<int, int, WorkerSpec> _specFor;
-    private readonly (string FileName, IReadOnlyList<string> Arguments) _self = SelfCommand.Resolve();
 
     /// <param name="specFor">The spec of a worker of a given age and generation, without its pipe descriptors.</param>
     public ProcessWorkerLauncher(Func<int, int, WorkerSpec> specFor) => _specFor = specFor;
@@ -34,20 +33,8 @@ internal sealed class ProcessWorkerLauncher : IWorkerLauncher
             FileDescriptors.SetCloseOnExec(readFd, closeOnExec: false);
 
             var spec = _specFor(age, generation) with { ControlWriteFd = writeFd, ControlReadFd = readFd };
-            var start = new ProcessStartInfo(_self.FileName) { UseShellExecute = false };
-            foreach (var argument in _self.Arguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            foreach (var pair in spec.Environment)
-            {
-                var (name, value) = (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]);
-                start.Environment[name] = value;
-            }
-
-            start.Environment[WorkerSpec.EnvironmentVariable] = spec.ToJson();
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {_self.FileName}");
+            var start = SelfCommand.Worker(spec);
+            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
             toMaster.DisposeLocalCopyOfClientHandle();
             fromMaster.DisposeLocalCopyOfClientHandle();
             return new WorkerProcess(process, toMaster, fromMaster, observer);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 
 namespace Gunicornet.Master;
@@ -29,5 +30,25 @@ internal static class SelfCommand
         }
 
         return (processPath, worker ? [WorkerVerb] : []);
+    }
+
+    /// <summary>How to start a worker that runs <paramref name="spec"/>: this program with the worker verb, the spec's variables and the spec itself in the environment.</summary>
+    public static ProcessStartInfo Worker(Worker.WorkerSpec spec)
+    {
+        var (fileName, arguments) = Resolve();
+        var start = new ProcessStartInfo(fileName) { UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var pair in spec.Environment)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            start.Environment[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        start.Environment[Gunicornet.Worker.WorkerSpec.EnvironmentVariable] = spec.ToJson();
+        return start;
     }
 }

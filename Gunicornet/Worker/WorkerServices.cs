@@ -160,32 +160,25 @@ internal static class WorkerServices
     }
 
     /// <summary>Every transport Kestrel was given goes through the drain's listener wrapper.</summary>
-    private static void WrapTransports(IServiceCollection services, Drain drain)
-    {
-        var transports = services.Where(d => d.ServiceType == typeof(IConnectionListenerFactory) && !d.IsKeyedService).ToList();
-        foreach (var descriptor in transports)
-        {
-            services.Remove(descriptor);
-            services.AddSingleton<IConnectionListenerFactory>(provider => new DrainingListenerFactory((IConnectionListenerFactory)Create(provider, descriptor), drain));
-        }
-    }
+    private static void WrapTransports(IServiceCollection services, Drain drain) =>
+        Decorate<IConnectionListenerFactory>(services, inner => new DrainingListenerFactory(inner, drain));
 
     /// <summary>The server (Kestrel) goes through <see cref="AddressIgnoringServer"/>.</summary>
-    private static void IgnoreAppAddresses(IServiceCollection services, ILogger log)
+    private static void IgnoreAppAddresses(IServiceCollection services, ILogger log) =>
+        Decorate<Microsoft.AspNetCore.Hosting.Server.IServer>(services, inner => new AddressIgnoringServer(inner, log));
+
+    /// <summary>Replaces each registration of <typeparamref name="T"/> with <paramref name="wrap"/> around what it made.</summary>
+    private static void Decorate<T>(IServiceCollection services, Func<T, T> wrap)
+        where T : class
     {
-        var servers = services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Hosting.Server.IServer) && !d.IsKeyedService).ToList();
-        foreach (var descriptor in servers)
+        foreach (var descriptor in services.Where(d => d.ServiceType == typeof(T) && !d.IsKeyedService).ToList())
         {
             services.Remove(descriptor);
-            services.AddSingleton<Microsoft.AspNetCore.Hosting.Server.IServer>(provider =>
-                new AddressIgnoringServer((Microsoft.AspNetCore.Hosting.Server.IServer)Create(provider, descriptor), log));
+            services.AddSingleton(provider => wrap((T)(descriptor.ImplementationInstance
+                ?? descriptor.ImplementationFactory?.Invoke(provider)
+                ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!))));
         }
     }
-
-    private static object Create(IServiceProvider provider, ServiceDescriptor descriptor) =>
-        descriptor.ImplementationInstance
-            ?? descriptor.ImplementationFactory?.Invoke(provider)
-            ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!);
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
     private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
