@@ -22,7 +22,7 @@ internal static class ControlClient
         var socket = new Option<string>("--socket", "-s")
         {
             Description = "The master's control socket (its --control-socket).",
-            DefaultValueFactory = _ => "gunicornet.ctl",
+            DefaultValueFactory = _ => Config.ServerConfig.Defaults("").Get(Config.Settings.ControlSocket),
             HelpName = "PATH",
         };
         var json = new Option<bool>("--json", "-j") { Description = "Print the master's answer as JSON." };

@@ -33,7 +33,7 @@ commandLine.Root.SetAction(_ =>
         return UsageError(errors);
     }
 
-    if (config.PrintConfig || config.CheckConfig)
+    if (config.Get(Settings.PrintConfig) || config.Get(Settings.CheckConfig))
     {
         // The master says these in its log; these commands have none.
         foreach (var warning in config.Warnings)
@@ -42,9 +42,9 @@ commandLine.Root.SetAction(_ =>
         }
     }
 
-    if (config.PrintConfig)
+    if (config.Get(Settings.PrintConfig))
     {
-        foreach (var line in config.Effective)
+        foreach (var line in config.Lines())
         {
             Console.Out.WriteLine(line);
         }
@@ -52,12 +52,12 @@ commandLine.Root.SetAction(_ =>
         return ExitCodes.Ok;
     }
 
-    if (config.CheckConfig)
+    if (config.Get(Settings.CheckConfig))
     {
         return AppCheck.Run(config);
     }
 
-    return config.Daemon && !Daemon.IsDaemon ? Daemon.Launch(args) : MasterProcess.Run(config, args, Reread);
+    return config.Get(Settings.Daemon) && !Daemon.IsDaemon ? Daemon.Launch(args) : MasterProcess.Run(config, args, Reread);
 });
 
 var parsed = commandLine.Parse(args);

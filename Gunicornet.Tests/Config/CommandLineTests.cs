@@ -28,13 +28,13 @@ public sealed class CommandLineTests
 
         Assert.That(errors, Is.Empty);
         Assert.That(config!.App, Is.EqualTo("app.dll"));
-        Assert.That(config.Bind, Is.EqualTo(new[] { "127.0.0.1:8000" }));
-        Assert.That(config.Workers, Is.EqualTo(1));
-        Assert.That(config.Backlog, Is.EqualTo(2048));
-        Assert.That(config.GracefulTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
-        Assert.That(config.LogLevel, Is.EqualTo(LogLevel.Information));
-        Assert.That(config.Chdir, Is.Null);
-        Assert.That(config.PidFile, Is.Null);
+        Assert.That(config.Get(Settings.Bind), Is.EqualTo(new[] { "127.0.0.1:8000" }));
+        Assert.That(config.Get(Settings.Workers), Is.EqualTo(1));
+        Assert.That(config.Get(Settings.Backlog), Is.EqualTo(2048));
+        Assert.That(config.Get(Settings.GracefulTimeout), Is.EqualTo(30));
+        Assert.That(config.Get(Settings.LogLevel), Is.EqualTo("info"));
+        Assert.That(config.Get(Settings.Chdir), Is.Null);
+        Assert.That(config.Get(Settings.PidFile), Is.Null);
     }
 
     [Test]
@@ -47,13 +47,13 @@ public sealed class CommandLineTests
         ]);
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Bind, Is.EqualTo(new[] { "127.0.0.1:5000", "unix:/tmp/x.sock" }));
-        Assert.That(config.Workers, Is.EqualTo(3));
-        Assert.That(config.Backlog, Is.EqualTo(64));
-        Assert.That(config.Chdir, Is.EqualTo(dir));
-        Assert.That(config.PidFile, Is.EqualTo("/tmp/g.pid"));
-        Assert.That(config.LogLevel, Is.EqualTo(LogLevel.Debug));
-        Assert.That(config.GracefulTimeout, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(config!.Get(Settings.Bind), Is.EqualTo(new[] { "127.0.0.1:5000", "unix:/tmp/x.sock" }));
+        Assert.That(config.Get(Settings.Workers), Is.EqualTo(3));
+        Assert.That(config.Get(Settings.Backlog), Is.EqualTo(64));
+        Assert.That(config.Get(Settings.Chdir), Is.EqualTo(dir));
+        Assert.That(config.Get(Settings.PidFile), Is.EqualTo("/tmp/g.pid"));
+        Assert.That(config.Get(Settings.LogLevel), Is.EqualTo("debug"));
+        Assert.That(config.Get(Settings.GracefulTimeout), Is.EqualTo(5));
         Assert.That(config.App, Is.EqualTo("app.dll:A.B"));
     }
 
@@ -62,8 +62,8 @@ public sealed class CommandLineTests
     {
         var env = new Dictionary<string, string?> { ["PORT"] = "5005" };
 
-        Assert.That(Parse(["app.dll"], env).Config!.Bind, Is.EqualTo(new[] { "0.0.0.0:5005" }));
-        Assert.That(Parse(["-b", "127.0.0.1:1", "app.dll"], env).Config!.Bind, Is.EqualTo(new[] { "127.0.0.1:1" }));
+        Assert.That(Parse(["app.dll"], env).Config!.Get(Settings.Bind), Is.EqualTo(new[] { "0.0.0.0:5005" }));
+        Assert.That(Parse(["-b", "127.0.0.1:1", "app.dll"], env).Config!.Get(Settings.Bind), Is.EqualTo(new[] { "127.0.0.1:1" }));
     }
 
     [Test]
@@ -71,8 +71,8 @@ public sealed class CommandLineTests
     {
         var env = new Dictionary<string, string?> { ["WEB_CONCURRENCY"] = "4" };
 
-        Assert.That(Parse(["app.dll"], env).Config!.Workers, Is.EqualTo(4));
-        Assert.That(Parse(["-w", "2", "app.dll"], env).Config!.Workers, Is.EqualTo(2));
+        Assert.That(Parse(["app.dll"], env).Config!.Get(Settings.Workers), Is.EqualTo(4));
+        Assert.That(Parse(["-w", "2", "app.dll"], env).Config!.Get(Settings.Workers), Is.EqualTo(2));
     }
 
     [TestCase("WEB_CONCURRENCY", "many", "WEB_CONCURRENCY='many'")]

@@ -46,13 +46,13 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["-c", path, "app.dll"]);
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Umask, Is.EqualTo(0x17));
-        Assert.That(config.User, Is.EqualTo("nobody"));
-        Assert.That(config.RawEnv, Is.EqualTo(new[] { "A=1", "B=two words" }));
-        Assert.That(config.ForwardedAllowIps, Is.EqualTo("10.0.0.0/8,127.0.0.1"));
-        Assert.That(config.SecureSchemeHeaders, Is.EqualTo(new[] { "X-FORWARDED-PROTO=https", "X-SCHEME=secure" }));
-        Assert.That(config.LimitRequestLine, Is.EqualTo(256));
-        Assert.That(config.WorkerConnections, Is.EqualTo(50));
+        Assert.That(config!.Get(Settings.Umask), Is.EqualTo(0x17));
+        Assert.That(config.Get(Settings.User), Is.EqualTo("nobody"));
+        Assert.That(config.Get(Settings.RawEnv), Is.EqualTo(new[] { "A=1", "B=two words" }));
+        Assert.That(config.Get(Settings.ForwardedAllowIps), Is.EqualTo("10.0.0.0/8,127.0.0.1"));
+        Assert.That(config.Get(Settings.SecureSchemeHeaders), Is.EqualTo(new[] { "X-FORWARDED-PROTO=https", "X-SCHEME=secure" }));
+        Assert.That(config.Get(Settings.LimitRequestLine), Is.EqualTo(256));
+        Assert.That(config.Get(Settings.WorkerConnections), Is.EqualTo(50));
     }
 
     [TestCase("022", 0x12)]
@@ -65,7 +65,7 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["--umask", value, "app.dll"]);
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Umask, Is.EqualTo(expected));
+        Assert.That(config!.Get(Settings.Umask), Is.EqualTo(expected));
     }
 
     [TestCase(new[] { "--umask", "0o9" }, "--umask: '0o9' is not a mask")]
@@ -88,7 +88,7 @@ public sealed class ConfigLayersTests
     {
         var (config, _) = Read(["app.dll"], new Dictionary<string, string?> { ["FORWARDED_ALLOW_IPS"] = "*" });
 
-        Assert.That(config!.ForwardedAllowIps, Is.EqualTo("*"));
+        Assert.That(config!.Get(Settings.ForwardedAllowIps), Is.EqualTo("*"));
     }
 
     [Test]
@@ -113,15 +113,15 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["-c", path, "app.dll"]);
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Bind, Is.EqualTo(new[] { "127.0.0.1:5000", "unix:/tmp/app.sock" }));
-        Assert.That(config.Workers, Is.EqualTo(3));
-        Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromSeconds(60)));
-        Assert.That(config.KeepAlive, Is.EqualTo(TimeSpan.FromSeconds(5)));
-        Assert.That(config.AccessLog, Is.EqualTo("-"));
-        Assert.That(config.ErrorLog, Is.EqualTo("-"), "None: the default");
-        Assert.That(config.AccessLogFormat, Is.EqualTo("%(h)s \"%(r)s\" %(s)s"));
-        Assert.That(config.MaxRequests, Is.EqualTo(1000));
-        Assert.That(config.Backlog, Is.EqualTo(64));
+        Assert.That(config!.Get(Settings.Bind), Is.EqualTo(new[] { "127.0.0.1:5000", "unix:/tmp/app.sock" }));
+        Assert.That(config.Get(Settings.Workers), Is.EqualTo(3));
+        Assert.That(config.Get(Settings.Timeout), Is.EqualTo(60));
+        Assert.That(config.Get(Settings.KeepAlive), Is.EqualTo(5));
+        Assert.That(config.Get(Settings.AccessLog), Is.EqualTo("-"));
+        Assert.That(config.Get(Settings.ErrorLog), Is.EqualTo("-"), "None: the default");
+        Assert.That(config.Get(Settings.AccessLogFormat), Is.EqualTo("%(h)s \"%(r)s\" %(s)s"));
+        Assert.That(config.Get(Settings.MaxRequests), Is.EqualTo(1000));
+        Assert.That(config.Get(Settings.Backlog), Is.EqualTo(64));
     }
 
     [TestCase("import multiprocessing\nworkers = 2\nprint(workers)\n", "line 3: only 'name = value' assignments are read, not: print(workers)")]
@@ -136,7 +136,10 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["-c", path, "app.dll"]);
 
         Assert.That(config, Is.Null);
-        Assert.That(errors, Is.EqualTo(new[] { $"config file '{path}' {error}" }));
+        var python = error.Contains(" only 'name = value'", StringComparison.Ordinal) || error.Contains(" the value must be", StringComparison.Ordinal)
+            ? "; with python3 on the PATH, Gunicornet runs the config as gunicorn does, and reads any Python"
+            : "";
+        Assert.That(errors, Is.EqualTo(new[] { $"config file '{path}' {error}{python}" }));
     }
 
     [Test]
@@ -148,10 +151,10 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["-c", path, "--timeout", "30", "app.dll"], env);
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Backlog, Is.EqualTo(100), "from the file alone");
-        Assert.That(config.Workers, Is.EqualTo(4), "GUNICORNET_CMD_ARGS over the file");
-        Assert.That(config.Timeout, Is.EqualTo(TimeSpan.FromSeconds(30)), "the command line over both");
-        Assert.That(config.AccessLogFormat, Is.EqualTo("%(h)s %(s)s"), "quoted as a shell would");
+        Assert.That(config!.Get(Settings.Backlog), Is.EqualTo(100), "from the file alone");
+        Assert.That(config.Get(Settings.Workers), Is.EqualTo(4), "GUNICORNET_CMD_ARGS over the file");
+        Assert.That(config.Get(Settings.Timeout), Is.EqualTo(30), "the command line over both");
+        Assert.That(config.Get(Settings.AccessLogFormat), Is.EqualTo("%(h)s %(s)s"), "quoted as a shell would");
     }
 
     [Test]
@@ -162,7 +165,7 @@ public sealed class ConfigLayersTests
         var (config, errors) = Read(["app.dll"], new() { ["GUNICORNET_CMD_ARGS"] = $"-c {path}" });
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Workers, Is.EqualTo(3));
+        Assert.That(config!.Get(Settings.Workers), Is.EqualTo(3));
     }
 
     [TestCase("--workers zero", "GUNICORNET_CMD_ARGS: --workers: 'zero' is not a whole number")]
@@ -182,26 +185,16 @@ public sealed class ConfigLayersTests
     {
         var (config, errors) = Read(["-b", "127.0.0.1:9000", "-b", "unix:/tmp/it's.sock", "-w", "3", "--access-logfile", "-", "-e", "A=1", "--umask", "0o22", "--print-config", "app.dll"]);
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.PrintConfig, Is.True);
-        Assert.That(config.Effective, Does.Contain("workers = 3").And.Contain("bind = ['127.0.0.1:9000', 'unix:/tmp/it\\'s.sock']").And.Contain("pidfile = None"));
-        Assert.That(config.Effective.Select(l => l.Split(' ')[0]), Is.EquivalentTo(Settings.All.Select(s => s.Name).Except(["check_config", "print_config"])));
+        Assert.That(config!.Get(Settings.PrintConfig), Is.True);
+        Assert.That(config.Lines(), Does.Contain("workers = 3").And.Contain("bind = ['127.0.0.1:9000', 'unix:/tmp/it\\'s.sock']").And.Contain("pidfile = None"));
+        Assert.That(config.Lines().Select(l => l.Split(' ')[0]), Is.EquivalentTo(Settings.All.Select(s => s.Name).Except(["check_config", "print_config"])));
 
-        var path = Write("printed.conf.py", string.Join("\n", config.Effective.Where(l => !l.StartsWith("config ", StringComparison.Ordinal))));
+        var path = Write("printed.conf.py", string.Join("\n", config.Lines().Where(l => !l.StartsWith("config ", StringComparison.Ordinal))));
         var (again, againErrors) = Read(["-c", path, "app.dll"]);
 
         Assert.That(againErrors, Is.Empty);
-        Assert.That(SameSettings(again! with { PrintConfig = true }, config), Is.True, string.Join("\n", again.Effective));
+        Assert.That(WithoutConfig(again!), Is.EqualTo(WithoutConfig(config)));
     }
 
-    private static readonly string[] NoLines = [];
-
-    private static bool SameSettings(ServerConfig a, ServerConfig b) =>
-        a.Bind.SequenceEqual(b.Bind)
-        && a.RawEnv.SequenceEqual(b.RawEnv)
-        && a.SecureSchemeHeaders.SequenceEqual(b.SecureSchemeHeaders)
-        && a.ReloadExtraFiles.SequenceEqual(b.ReloadExtraFiles)
-        && Lists(a) == Lists(b);
-
-    private static ServerConfig Lists(ServerConfig c) =>
-        c with { Bind = NoLines, Effective = NoLines, RawEnv = NoLines, SecureSchemeHeaders = NoLines, ReloadExtraFiles = NoLines, Warnings = NoLines };
+    private static List<string> WithoutConfig(ServerConfig c) => c.Lines().Where(l => !l.StartsWith("config ", StringComparison.Ordinal)).ToList();
 }

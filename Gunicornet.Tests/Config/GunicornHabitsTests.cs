@@ -26,7 +26,7 @@ public sealed class GunicornHabitsTests
         var (config, errors) = CommandLine.Read(["-k", "gevent", "--threads", "4", "--preload", "--worker-tmp-dir", "/dev/shm", "-w", "3", "app.dll"], new Dictionary<string, string?>());
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Workers, Is.EqualTo(3));
+        Assert.That(config!.Get(Settings.Workers), Is.EqualTo(3));
         Assert.That(config.App, Is.EqualTo("app.dll"), "a flag's value is not taken for APP");
         Assert.That(config.Warnings, Is.EqualTo(new[]
         {
@@ -72,9 +72,9 @@ public sealed class GunicornHabitsTests
         var (config, errors) = CommandLine.Read(["-c", file, "app.dll"], new Dictionary<string, string?>());
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.Bind, Is.EqualTo(new[] { "0.0.0.0:5000" }));
-        Assert.That(config.Workers, Is.EqualTo(3));
-        Assert.That(config.LogLevel, Is.EqualTo(LogLevel.Debug), "after the hooks' bodies, reading goes on");
+        Assert.That(config!.Get(Settings.Bind), Is.EqualTo(new[] { "0.0.0.0:5000" }));
+        Assert.That(config.Get(Settings.Workers), Is.EqualTo(3));
+        Assert.That(config.Get(Settings.LogLevel), Is.EqualTo("debug"), "after the hooks' bodies, reading goes on");
         Assert.That(config.Warnings.Select(w => w[..w.IndexOf(" has no effect", StringComparison.Ordinal)]), Is.EqualTo(new[]
         {
             $"config file '{file}' line 6: worker_class",
@@ -117,15 +117,15 @@ public sealed class GunicornHabitsTests
     public void ParserErrors_ReadInOneStyle(string parserError, string said) =>
         Assert.That(UsageErrors.Describe(parserError), Is.EqualTo(said));
 
-    [TestCase("DEBUG", LogLevel.Debug)]
-    [TestCase("Warning", LogLevel.Warning)]
-    [TestCase("critical", LogLevel.Critical)]
-    public void TheLogLevel_IsReadInAnyCase(string level, LogLevel expected)
+    [TestCase("DEBUG", "debug")]
+    [TestCase("Warning", "warning")]
+    [TestCase("critical", "critical")]
+    public void TheLogLevel_IsReadInAnyCase(string level, string expected)
     {
         var (config, errors) = CommandLine.Read(["--log-level", level, "app.dll"], new Dictionary<string, string?>());
 
         Assert.That(errors, Is.Empty);
-        Assert.That(config!.LogLevel, Is.EqualTo(expected));
+        Assert.That(config!.Get(Settings.LogLevel), Is.EqualTo(expected));
     }
 
     [TestCase(new[] { "--log-level", "loud", "app.dll" }, "--log-level: 'loud' is not a log level: debug, info, warning, error or critical")]
@@ -155,8 +155,8 @@ public sealed class GunicornHabitsTests
         var (after, _) = CommandLine.Read(["app.dll"], new Dictionary<string, string?>(), file);
         var (named, _) = CommandLine.Read(["-c", Path.Combine(_temp.Path, "other.py"), "app.dll"], new Dictionary<string, string?>(), file);
 
-        Assert.That(before!.Workers, Is.EqualTo(1), "none there: the defaults");
-        Assert.That(after!.Workers, Is.EqualTo(4), "read when it exists");
+        Assert.That(before!.Get(Settings.Workers), Is.EqualTo(1), "none there: the defaults");
+        Assert.That(after!.Get(Settings.Workers), Is.EqualTo(4), "read when it exists");
         Assert.That(named, Is.Null, "a -c of its own wins (here, a missing one)");
     }
 
@@ -164,14 +164,14 @@ public sealed class GunicornHabitsTests
     public void Modes_ArePrintedInOctal_AndReadBack()
     {
         var (config, _) = CommandLine.Read(["--control-socket-mode", "640", "-m", "0o22", "app.dll"], new Dictionary<string, string?>());
-        var printed = config!.Effective.Where(l => l.StartsWith("control_socket_mode", StringComparison.Ordinal) || l.StartsWith("umask", StringComparison.Ordinal)).ToList();
+        var printed = config!.Lines().Where(l => l.StartsWith("control_socket_mode", StringComparison.Ordinal) || l.StartsWith("umask", StringComparison.Ordinal)).ToList();
         var file = _temp.File("printed.py");
         File.WriteAllLines(file, printed);
         var (again, errors) = CommandLine.Read(["-c", file, "app.dll"], new Dictionary<string, string?>());
 
         Assert.That(printed, Is.EquivalentTo(new[] { "control_socket_mode = 0o640", "umask = 0o22" }));
         Assert.That(errors, Is.Empty);
-        Assert.That((again!.ControlSocketMode, again.Umask), Is.EqualTo((0x1A0, 0x12)));
+        Assert.That((again!.Get(Settings.ControlSocketMode), again.Get(Settings.Umask)), Is.EqualTo((0x1A0, 0x12)));
     }
 
     [Test]

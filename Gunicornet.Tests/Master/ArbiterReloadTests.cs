@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Master;
 using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
@@ -13,10 +14,7 @@ public sealed class ArbiterReloadTests
     private FakeLauncher _launcher = null!;
     private FakeTimeProvider _time = null!;
     private ListLogger<Arbiter> _log = null!;
-    private List<int> _retired = null!;
-    private List<int> _reloads = null!;
-    private int _pulses;
-    private int _reopens;
+    private RecordingHooks _hooks = null!;
 
     [SetUp]
     public void SetUp()
@@ -24,33 +22,14 @@ public sealed class ArbiterReloadTests
         _launcher = new FakeLauncher();
         _time = new FakeTimeProvider();
         _log = new ListLogger<Arbiter>();
-        _retired = [];
-        _reloads = [];
-        _pulses = 0;
-        _reopens = 0;
     }
 
     private FakeWorker[] Launched => _launcher.Launched.ToArray();
 
-    private Arbiter Start(ArbiterSettings settings, Func<int, ReloadResult>? reload = null, TimeSpan? pulse = null)
+    private Arbiter Start(ServerConfig config, Func<int, ReloadResult>? reload = null, TimeSpan? pulse = null)
     {
-        var arbiter = new Arbiter(
-            new ArbiterOptions
-            {
-                Settings = settings,
-                Reload = reload ?? (g =>
-                {
-                    _reloads.Add(g);
-                    return ReloadResult.Ok(settings);
-                }),
-                GenerationRetired = g => _retired.Add(g),
-                ReopenLogs = () => Interlocked.Increment(ref _reopens),
-                Pulse = () => Interlocked.Increment(ref _pulses),
-                PulseInterval = pulse,
-            },
-            _launcher,
-            _time,
-            _log);
+        _hooks = new RecordingHooks { OnReload = reload is null ? (_, current) => ReloadResult.Ok(current) : (g, _) => reload(g), Interval = pulse };
+        var arbiter = new Arbiter(config, _hooks, _launcher, _time, _log);
         _ = arbiter.RunAsync(CancellationToken.None);
         return arbiter;
     }
@@ -58,9 +37,9 @@ public sealed class ArbiterReloadTests
     private Task Until(Func<bool> condition, string what, CancellationToken ct) =>
         Wait.Until(condition, Bound, what, ct, () => _log.ToString());
 
-    private async Task<Arbiter> StartReady(int workers, CancellationToken ct, ArbiterSettings? settings = null, Func<int, ReloadResult>? reload = null)
+    private async Task<Arbiter> StartReady(int workers, CancellationToken ct, ServerConfig? settings = null, Func<int, ReloadResult>? reload = null)
     {
-        var arbiter = Start(settings ?? new ArbiterSettings { Workers = workers }, reload);
+        var arbiter = Start(settings ?? RecordingHooks.Config(workers), reload);
         await Until(() => Launched.Length == workers, $"{workers} launches", ct);
         foreach (var worker in Launched)
         {
@@ -91,7 +70,7 @@ public sealed class ArbiterReloadTests
         await Until(() => _log.Has("Reload complete: generation 2 serving with 2 workers"), "the reload complete", ct);
         old[0].Exit(0);
         old[1].Exit(0);
-        await Until(() => _retired.Contains(1), "generation 1 dropped", ct);
+        await Until(() => _hooks.Retired.Contains(1), "generation 1 dropped", ct);
         Assert.That(arbiter.Generation, Is.EqualTo(2));
     }
 
@@ -109,7 +88,7 @@ public sealed class ArbiterReloadTests
         Assert.That(_log.Has("Reload failed: generation 2 cannot boot"), Is.True, _log.ToString());
         Assert.That(arbiter.Generation, Is.EqualTo(1));
         Launched[3].Exit(0);
-        await Until(() => _retired.Contains(2), "generation 2 dropped", ct);
+        await Until(() => _hooks.Retired.Contains(2), "generation 2 dropped", ct);
         Assert.That(old.SelectMany(w => w.Signals), Is.Empty, "the old workers were never touched");
         Assert.That(arbiter.Workers.Where(w => w.State != WorkerState.Stopping).Select(w => w.Generation), Is.All.EqualTo(1));
         Assert.That(Launched, Has.Length.EqualTo(4), "no respawn of the broken generation");
@@ -118,7 +97,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task Hup_NotReadyWithinTheBootTimeout_RollsBack(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, BootTimeout = TimeSpan.FromSeconds(10) });
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.BootTimeout, 10));
 
         arbiter.OnSignal(Signal.Hup);
         await Until(() => Launched.Length == 2, "a new worker", ct);
@@ -146,7 +125,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task AReloadMayChangeTheWorkerCount(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, reload: _ => ReloadResult.Ok(new ArbiterSettings { Workers = 3 }));
+        var arbiter = await StartReady(1, ct, reload: _ => ReloadResult.Ok(RecordingHooks.Config(3)));
 
         arbiter.OnSignal(Signal.Hup);
 
@@ -173,7 +152,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task MaxRequests_SpawnsASuccessorFirst_AndRetiresTheWorkerWhenItIsReady(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, MaxRequests = 100 });
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.MaxRequests, 100));
 
         Launched[0].Beat(served: 99);
         await Until(() => arbiter.Workers[0].Served == 99, "the heartbeat", ct);
@@ -190,7 +169,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task RequestTimeout_ReplacesAWorkerWithAHungRequest_SuccessorFirst(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, RequestTimeout = TimeSpan.FromSeconds(60) });
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.RequestTimeout, 60));
 
         Launched[0].Beat(served: 5, inFlight: 1, oldestInFlightMs: 59_000);
         await Until(() => arbiter.Workers[0].Served == 5, "the heartbeat", ct);
@@ -207,7 +186,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task MaxRequestsJitter_GivesEachWorkerALimitWithinTheRange(CancellationToken ct)
     {
-        var arbiter = await StartReady(20, ct, new ArbiterSettings { Workers = 20, MaxRequests = 100, MaxRequestsJitter = 50 });
+        var arbiter = await StartReady(20, ct, RecordingHooks.Config(20).With(Settings.MaxRequests, 100).With(Settings.MaxRequestsJitter, 50));
 
         var limits = arbiter.Workers.Select(w => w.ServedLimit).ToList();
 
@@ -218,7 +197,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task ASilentWorker_IsKilledAtTheTimeout_AndReplaced(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, Timeout = TimeSpan.FromSeconds(30) });
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.Timeout, 30));
 
         _time.Advance(TimeSpan.FromSeconds(20));
         Launched[0].Beat(served: 1);
@@ -238,7 +217,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task TimeoutZero_KillsNoSilentWorker(CancellationToken ct)
     {
-        var arbiter = await StartReady(1, ct, new ArbiterSettings { Workers = 1, Timeout = TimeSpan.Zero });
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.Timeout, 0));
 
         _time.Advance(TimeSpan.FromHours(1));
 
@@ -252,7 +231,7 @@ public sealed class ArbiterReloadTests
     [Test]
     public async Task BootTimeoutZero_KillsNoWorkerThatIsNotReady(CancellationToken ct)
     {
-        var arbiter = Start(new ArbiterSettings { Workers = 1, BootTimeout = TimeSpan.Zero, Timeout = TimeSpan.Zero });
+        var arbiter = Start(RecordingHooks.Config(1).With(Settings.BootTimeout, 0).With(Settings.Timeout, 0));
         await Until(() => Launched.Length == 1, "the launch", ct);
 
         _time.Advance(TimeSpan.FromHours(1));
@@ -325,18 +304,18 @@ public sealed class ArbiterReloadTests
         arbiter.OnSignal(Signal.Usr1);
 
         await Until(() => Launched.All(w => w.Signals.Contains(Signal.Usr1)), "USR1 forwarded", ct);
-        Assert.That(_reopens, Is.EqualTo(1));
+        Assert.That(_hooks.Reopens, Is.EqualTo(1));
     }
 
     [Test]
     public async Task ThePulse_ComesFromTheLoop_AtItsInterval(CancellationToken ct)
     {
-        Start(new ArbiterSettings { Workers = 1 }, pulse: TimeSpan.FromSeconds(10));
-        await Until(() => _pulses == 1, "the first pulse at start", ct);
+        Start(RecordingHooks.Config(1), pulse: TimeSpan.FromSeconds(10));
+        await Until(() => _hooks.Pulses == 1, "the first pulse at start", ct);
 
         _time.Advance(TimeSpan.FromSeconds(10));
-        await Until(() => _pulses == 2, "a pulse after 10s", ct);
+        await Until(() => _hooks.Pulses == 2, "a pulse after 10s", ct);
         _time.Advance(TimeSpan.FromSeconds(10));
-        await Until(() => _pulses == 3, "a pulse after 20s", ct);
+        await Until(() => _hooks.Pulses == 3, "a pulse after 20s", ct);
     }
 }

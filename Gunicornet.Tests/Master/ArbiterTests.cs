@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Master;
 using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
@@ -13,7 +14,7 @@ public sealed class ArbiterTests
     private FakeLauncher _launcher = null!;
     private FakeTimeProvider _time = null!;
     private ListLogger<Arbiter> _log = null!;
-    private int _listenerCloses;
+    private RecordingHooks _hooks = null!;
 
     [SetUp]
     public void SetUp()
@@ -21,17 +22,14 @@ public sealed class ArbiterTests
         _launcher = new FakeLauncher();
         _time = new FakeTimeProvider();
         _log = new ListLogger<Arbiter>();
-        _listenerCloses = 0;
     }
 
     private (Arbiter Arbiter, Task<int> Run) Start(int workers, Action? onStopping = null)
     {
+        _hooks = new RecordingHooks { OnStopping = onStopping ?? (() => { }) };
         var arbiter = new Arbiter(
-            new ArbiterOptions
-            {
-                Settings = new ArbiterSettings { Workers = workers, GracefulTimeout = TimeSpan.FromSeconds(30) },
-                OnStopping = onStopping ?? (() => Interlocked.Increment(ref _listenerCloses)),
-            },
+            RecordingHooks.Config(workers).With(Settings.GracefulTimeout, 30),
+            _hooks,
             _launcher,
             _time,
             _log);
@@ -80,7 +78,7 @@ public sealed class ArbiterTests
         {
             await Until(() => Launched.Length == i + 1, $"launch {i + 1}", ct);
             Launched[i].Ready();
-            await Until(() => _log.Lines.Count(l => l.Contains("ready after")) == i + 1, "the ready message handled", ct);
+            await Until(() => _hooks.Readied == i + 1, "the ready message handled", ct);
             Launched[i].Exit(exitCode);
         }
 
@@ -105,7 +103,7 @@ public sealed class ArbiterTests
         {
             await Until(() => Launched.Length == crash, $"launch {crash}", ct);
             Launched[crash - 1].Ready();
-            await Until(() => _log.Lines.Count(l => l.Contains("ready after")) == crash, "the ready message handled", ct);
+            await Until(() => _hooks.Readied == crash, "the ready message handled", ct);
             Launched[crash - 1].Exit(1);
             if (crash == 1)
             {
@@ -145,7 +143,7 @@ public sealed class ArbiterTests
         Start(workers: 1);
         await Until(() => Launched.Length == 1, "a launch", ct);
         Launched[0].Ready();
-        await Until(() => _log.Has("ready after"), "the ready message handled", ct);
+        await Until(() => _hooks.Readied == 1, "the ready message handled", ct);
 
         Launched[0].Exit(ExitCodes.AppLoadError);
 
@@ -167,7 +165,7 @@ public sealed class ArbiterTests
         }
 
         Assert.That(await run.WaitAsync(Bound, ct), Is.EqualTo(0));
-        Assert.That(_listenerCloses, Is.EqualTo(1));
+        Assert.That(_hooks.Stops, Is.EqualTo(1));
         Assert.That(Launched, Has.Length.EqualTo(3), "no respawn while stopping");
         Assert.That(_log.Has("Handling signal: term"), Is.True);
         Assert.That(_log.Lines.Any(l => l.Contains("exited")), Is.False, "workers asked to stop exit quietly:\n" + _log);

@@ -1,3 +1,4 @@
+using Gunicornet.Ipc;
 using Gunicornet.Tests.Support;
 using Gunicornet.Worker;
 

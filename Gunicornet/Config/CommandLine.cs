@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 
 namespace Gunicornet.Config;
 
@@ -148,7 +147,7 @@ internal sealed class CommandLine
         var layer = new Dictionary<string, System.Text.Json.JsonElement>(StringComparer.Ordinal);
         if (path is not null)
         {
-            layer = ConfigFile.Read(path, warnings, out var fileError)!;
+            layer = ConfigFile.Read(path, warnings, out var fileError, environment)!;
             if (layer is null)
             {
                 return (null, [fileError!]);
@@ -161,7 +160,7 @@ internal sealed class CommandLine
             {
                 if (setting != Settings.Config && fromEnvironment.GetResult(option) is { Implicit: false })
                 {
-                    layer[setting.Name] = setting.ValueAsJson(fromEnvironment, option);
+                    layer[setting.Name] = setting.ToJson(setting.Read(fromEnvironment, option));
                 }
             }
         }
@@ -169,15 +168,16 @@ internal sealed class CommandLine
         var final = layer.Count == 0 ? first : new CommandLine(environment, layer);
         result = final.Parse(args);
         errors = result.Errors.Select(e => e.Message).ToList();
-        var config = errors.Count == 0 ? final.ToConfig(result, errors) with { Warnings = warnings } : null;
+        var config = errors.Count == 0 ? final.ToConfig(result, errors, warnings) : null;
         return (errors.Count == 0 ? config : null, errors);
     }
 
     /// <summary>
     /// Turns a parse result without errors into a configuration. Values that came from the environment
-    /// rather than the command line are validated here, so that a bad <c>WEB_CONCURRENCY</c> is reported too.
+    /// or the config file rather than the command line are validated here, so that a bad
+    /// <c>WEB_CONCURRENCY</c> is reported too.
     /// </summary>
-    public ServerConfig ToConfig(ParseResult result, List<string> errors)
+    public ServerConfig ToConfig(ParseResult result, List<string> errors, IReadOnlyList<string>? warnings = null)
     {
         var app = result.GetValue(App);
         if (string.IsNullOrWhiteSpace(app))
@@ -185,115 +185,40 @@ internal sealed class CommandLine
             errors.Add("APP is missing: name the app to serve, e.g. gunicornet [OPTIONS] hello.dll");
         }
 
-        var binds = Value(result, Settings.Bind, errors, "PORT");
-        var workers = Value(result, Settings.Workers, errors, "WEB_CONCURRENCY");
-        return new ServerConfig
+        var values = _options.ToDictionary(o => o.Key.Name, o => Value(result, o.Key, o.Value, errors), StringComparer.Ordinal);
+        var config = new ServerConfig(app ?? "", Directory.GetCurrentDirectory(), values) { Warnings = warnings ?? [] };
+        if (config.Get(Settings.CertFile) is null
+            && (config.Get(Settings.KeyFile) is not null || config.Get(Settings.CaCerts) is not null || config.Get(Settings.CertReqs) != 0 || config.Get(Settings.Ciphers) is not null))
         {
-            App = app ?? "",
-            Bind = binds,
-            Workers = workers,
-            Backlog = Value(result, Settings.Backlog, errors),
-            Chdir = Value(result, Settings.Chdir, errors),
-            PidFile = Value(result, Settings.PidFile, errors),
-            GracefulTimeout = TimeSpan.FromSeconds(Value(result, Settings.GracefulTimeout, errors)),
-            Timeout = TimeSpan.FromSeconds(Value(result, Settings.Timeout, errors)),
-            BootTimeout = TimeSpan.FromSeconds(Value(result, Settings.BootTimeout, errors)),
-            RequestTimeout = TimeSpan.FromSeconds(Value(result, Settings.RequestTimeout, errors)),
-            KeepAlive = TimeSpan.FromSeconds(Value(result, Settings.KeepAlive, errors)),
-            MaxRequests = Value(result, Settings.MaxRequests, errors),
-            MaxRequestsJitter = Value(result, Settings.MaxRequestsJitter, errors),
-            ErrorLog = Value(result, Settings.ErrorLog, errors),
-            AccessLog = Value(result, Settings.AccessLog, errors),
-            AccessLogFormat = Value(result, Settings.AccessLogFormat, errors),
-            LogLevel = ParseLogLevel(Value(result, Settings.LogLevel, errors)),
-            ReusePort = Value(result, Settings.ReusePort, errors),
-            WorkerConnections = Value(result, Settings.WorkerConnections, errors),
-            HeaderTimeout = TimeSpan.FromSeconds(Value(result, Settings.HeaderTimeout, errors)),
-            LimitRequestLine = Value(result, Settings.LimitRequestLine, errors),
-            LimitRequestFields = Value(result, Settings.LimitRequestFields, errors),
-            LimitRequestFieldSize = Value(result, Settings.LimitRequestFieldSize, errors),
-            Daemon = Value(result, Settings.Daemon, errors),
-            RawEnv = Value(result, Settings.RawEnv, errors),
-            User = Value(result, Settings.User, errors),
-            Group = Value(result, Settings.Group, errors),
-            InitGroups = Value(result, Settings.InitGroups, errors),
-            Umask = Value(result, Settings.Umask, errors),
-            ProcName = Value(result, Settings.ProcName, errors),
-            ForwardedAllowIps = Value(result, Settings.ForwardedAllowIps, errors, "FORWARDED_ALLOW_IPS"),
-            SecureSchemeHeaders = Value(result, Settings.SecureSchemeHeaders, errors),
-            Tls = TlsFrom(result, errors),
-            CaptureOutput = Value(result, Settings.CaptureOutput, errors),
-            ControlSocket = Value(result, Settings.NoControlSocket, errors) ? null : Value(result, Settings.ControlSocket, errors),
-            ControlSocketMode = Value(result, Settings.ControlSocketMode, errors),
-            Reload = Value(result, Settings.Reload, errors),
-            ReloadExtraFiles = Value(result, Settings.ReloadExtraFiles, errors),
-            CheckConfig = Value(result, Settings.CheckConfig, errors),
-            PrintConfig = Value(result, Settings.PrintConfig, errors),
-            Effective = _options
-                .Where(o => o.Key != Settings.CheckConfig && o.Key != Settings.PrintConfig)
-                .Select(o => $"{o.Key.Name} = {o.Key.ValueAsPython(result, o.Value)}")
-                .ToList(),
-        };
-    }
-
-    /// <summary>The TLS settings, or null when no certificate is set (a TLS setting without one is an error).</summary>
-    private Worker.TlsSettings? TlsFrom(ParseResult result, List<string> errors)
-    {
-        var cert = Value(result, Settings.CertFile, errors);
-        var key = Value(result, Settings.KeyFile, errors);
-        var ca = Value(result, Settings.CaCerts, errors);
-        var reqs = Value(result, Settings.CertReqs, errors);
-        var ciphers = Value(result, Settings.Ciphers, errors);
-        if (cert is null)
-        {
-            if (key is not null || ca is not null || reqs != 0 || ciphers is not null)
-            {
-                errors.Add("--keyfile, --ca-certs, --cert-reqs and --ciphers need a --certfile");
-            }
-
-            return null;
+            errors.Add("--keyfile, --ca-certs, --cert-reqs and --ciphers need a --certfile");
         }
 
-        return new Worker.TlsSettings(Path.GetFullPath(cert), key is null ? null : Path.GetFullPath(key), ca is null ? null : Path.GetFullPath(ca), reqs, ciphers);
+        return config;
     }
 
-    /// <summary>Maps a gunicorn log level name onto Microsoft.Extensions.Logging.</summary>
-    public static LogLevel ParseLogLevel(string name) => name.ToLowerInvariant() switch
+    private object? Value(ParseResult result, Setting setting, Option option, List<string> errors)
     {
-        "debug" => LogLevel.Debug,
-        "warning" => LogLevel.Warning,
-        "error" => LogLevel.Error,
-        "critical" => LogLevel.Critical,
-        _ => LogLevel.Information,
-    };
-
-    private T Value<T>(ParseResult result, Setting<T> setting, List<string> errors, string? environmentVariable = null)
-    {
-        var option = (Option<T>)_options[setting];
-        T value;
+        object? value;
         try
         {
-            value = result.GetValue(option)!;
+            value = setting.Read(result, option);
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
             // Only a config file's value can fail here: the command line's were converted by the parser.
             errors.Add($"config file: {setting.Name}: {(e.InnerException ?? e).Message}");
-            return default!;
+            return null;
         }
 
         var optionResult = result.GetResult(option);
-        if (optionResult is null || optionResult.Implicit)
+        if ((optionResult is null || optionResult.Implicit) && setting.Check(value) is { } error)
         {
-            if (setting.Validate(value) is { } error)
-            {
-                var source = _file.ContainsKey(setting.Name)
-                    ? " (from the config file)"
-                    : environmentVariable is not null && _environment.TryGetValue(environmentVariable, out var raw)
-                        ? $" (from {environmentVariable}='{raw}')"
-                        : "";
-                errors.Add($"{option.Name}: {error}{source}");
-            }
+            var source = _file.ContainsKey(setting.Name)
+                ? " (from the config file)"
+                : setting.EnvironmentVariable is { } variable && _environment.TryGetValue(variable, out var raw)
+                    ? $" (from {variable}='{raw}')"
+                    : "";
+            errors.Add($"{option.Name}: {error}{source}");
         }
 
         return value;

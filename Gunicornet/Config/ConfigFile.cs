@@ -11,11 +11,13 @@ namespace Gunicornet.Config;
 internal static class ConfigFile
 {
     /// <summary>
-    /// Reads <paramref name="path"/>: JSON, or the assignments of a gunicorn <c>.py</c> config; on
-    /// failure, <paramref name="error"/> says what and where.
+    /// Reads <paramref name="path"/>: JSON, or a gunicorn <c>.py</c> config, run with the python3 found
+    /// on the PATH of <paramref name="environment"/>, else read for its plain assignments; on failure,
+    /// <paramref name="error"/> says what and where.
     /// </summary>
-    public static Dictionary<string, JsonElement>? Read(string path, List<string> warnings, out string? error)
+    public static Dictionary<string, JsonElement>? Read(string path, List<string> warnings, out string? error, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        environment ??= new Dictionary<string, string?>();
         error = null;
         string text;
         try
@@ -28,14 +30,17 @@ internal static class ConfigFile
             return null;
         }
 
-        var entries = path.EndsWith(".py", StringComparison.OrdinalIgnoreCase) ? ReadPython(text, out error) : ReadJson(text, out error);
+        var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        var python = path.EndsWith(".py", StringComparison.OrdinalIgnoreCase) ? PythonRunner.Find(environment.GetValueOrDefault("PATH")) : null;
+        var entries = python is not null ? RunPython(python, path, known.Keys, environment, warnings, out error)
+            : path.EndsWith(".py", StringComparison.OrdinalIgnoreCase) ? ReadPython(text, out error)
+            : ReadJson(text, out error);
         if (entries is null)
         {
             error = $"config file '{path}' {error}";
             return null;
         }
 
-        var known = Settings.All.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         foreach (var (name, value, where, hook) in entries)
         {
@@ -101,32 +106,30 @@ internal static class ConfigFile
     private static List<(string Name, JsonElement? Value, string Where, bool Hook)>? ReadPython(string text, out string? error)
     {
         var assignments = PythonConfig.Parse(text, out error);
+        if (error is not null)
+        {
+            error += "; with python3 on the PATH, Gunicornet runs the config as gunicorn does, and reads any Python";
+        }
+
         return assignments?.Select(a => (a.Name, a.Value, $" line {a.Line}", a.Hook)).ToList();
     }
 
-    /// <summary>Converts one value to the setting's type; throws <see cref="FormatException"/> naming what was expected.</summary>
-    public static T Convert<T>(JsonElement value)
+    /// <summary>
+    /// The settings a config sets when run with Python. Names that are no setting are left, as gunicorn
+    /// leaves them; one that looks like a setting's name is warned about.
+    /// </summary>
+    private static List<(string Name, JsonElement? Value, string Where, bool Hook)>? RunPython(string python, string path, IEnumerable<string> settings, IReadOnlyDictionary<string, string?> environment, List<string> warnings, out string? error)
     {
-        object? converted = typeof(T) switch
+        var names = settings.Concat(GunicornOnly.All.Select(s => s.Name)).ToList();
+        var entries = PythonRunner.Run(python, path, names, environment, out error, out var others);
+        foreach (var other in others)
         {
-            var t when t == typeof(int) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var i) => i,
-            var t when t == typeof(bool) && value.ValueKind is JsonValueKind.True or JsonValueKind.False => value.GetBoolean(),
-            var t when t == typeof(string) && value.ValueKind == JsonValueKind.String => value.GetString(),
-            var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.String => new[] { value.GetString()! },
-            var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
-                => value.EnumerateArray().Select(e => e.GetString()!).ToArray(),
+            if (Suggestions.DidYouMean(other, names) is { Length: > 0 } suggestion)
+            {
+                warnings.Add($"config file '{path}': '{other}' is no setting, and is left alone as gunicorn leaves it{suggestion}");
+            }
+        }
 
-            // A dict ({"X-FORWARDED-PROTO": "https"}) as KEY=VALUE entries, as the command line gives them.
-            var t when t == typeof(string[]) && value.ValueKind == JsonValueKind.Object && value.EnumerateObject().All(p => p.Value.ValueKind == JsonValueKind.String)
-                => value.EnumerateObject().Select(p => p.Name + "=" + p.Value.GetString()).ToArray(),
-            _ => throw new FormatException($"expected {Describe(typeof(T))}, got {value.GetRawText()}"),
-        };
-        return (T)converted!;
+        return entries?.Select(e => (e.Name, e.Value, e.Line is { } line ? $" line {line}" : "", e.Hook)).ToList();
     }
-
-    private static string Describe(Type type) =>
-        type == typeof(int) ? "a whole number"
-        : type == typeof(bool) ? "true or false"
-        : type == typeof(string[]) ? "a string, a list of strings or a dict of strings"
-        : "a string";
 }

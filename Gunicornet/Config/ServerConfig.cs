@@ -1,133 +1,142 @@
-using Microsoft.Extensions.Logging;
+using System.Text.Json;
 
 namespace Gunicornet.Config;
 
-/// <summary>The resolved configuration of one master: every setting's value, after precedence.</summary>
-internal sealed record ServerConfig
+/// <summary>
+/// The resolved configuration (gunicorn's <c>cfg</c>): every setting's value after precedence, read by
+/// the setting (<c>config.Get(Settings.Workers)</c>). The master runs on it and hands it to each worker
+/// as it is; no other type restates the settings.
+/// </summary>
+internal sealed class ServerConfig
 {
+    private static readonly IReadOnlyDictionary<string, string?> NoEnvironment = new Dictionary<string, string?>();
+    private readonly Dictionary<string, object?> _values;
+
+    /// <summary>Creates a configuration; a setting <paramref name="values"/> lacks has its default.</summary>
+    /// <param name="app">The app to serve: <c>PATH/TO/Assembly.dll[:Namespace.Type]</c>.</param>
+    /// <param name="startDirectory">The directory the command started in, which relative TLS paths are read from.</param>
+    /// <param name="values">The settings' values by name, of each setting's type.</param>
+    public ServerConfig(string app, string startDirectory, IReadOnlyDictionary<string, object?> values)
+    {
+        App = app;
+        StartDirectory = startDirectory;
+        _values = new Dictionary<string, object?>(values, StringComparer.Ordinal);
+    }
+
     /// <summary>The app to serve: <c>PATH/TO/Assembly.dll[:Namespace.Type]</c>.</summary>
-    public required string App { get; init; }
+    public string App { get; }
 
-    /// <summary>The addresses to listen on. Defaults to <c>127.0.0.1:8000</c>.</summary>
-    public IReadOnlyList<string> Bind { get; init; } = ["127.0.0.1:8000"];
-
-    /// <summary>How many worker processes to keep. Defaults to 1.</summary>
-    public int Workers { get; init; } = 1;
-
-    /// <summary>The listen backlog of every listener. Defaults to 2048.</summary>
-    public int Backlog { get; init; } = 2048;
-
-    /// <summary>The directory to change to before loading the app. Defaults to none.</summary>
-    public string? Chdir { get; init; }
-
-    /// <summary>Where to write the master's PID. Defaults to none.</summary>
-    public string? PidFile { get; init; }
-
-    /// <summary>The minimum level of the error log. Defaults to info.</summary>
-    public LogLevel LogLevel { get; init; } = LogLevel.Information;
-
-    /// <summary>A ready worker silent this long is killed; zero turns it off. Defaults to 30 seconds.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>A worker with a request in flight this long is replaced; zero turns it off. Defaults to off.</summary>
-    public TimeSpan RequestTimeout { get; init; }
-
-    /// <summary>A worker not ready this long after its spawn is killed; zero turns it off. Defaults to 60 seconds.</summary>
-    public TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Seconds to wait for the next request on a keep-alive connection. Defaults to 2 seconds.</summary>
-    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Requests after which a worker is replaced; zero turns it off. Defaults to 0.</summary>
-    public int MaxRequests { get; init; }
-
-    /// <summary>Random extra requests per worker on top of <see cref="MaxRequests"/>. Defaults to 0.</summary>
-    public int MaxRequestsJitter { get; init; }
-
-    /// <summary>The error log file, or "-" for stderr. Defaults to "-".</summary>
-    public string ErrorLog { get; init; } = "-";
-
-    /// <summary>The access log file, "-" for stdout, or null when off. Defaults to null.</summary>
-    public string? AccessLog { get; init; }
-
-    /// <summary>The access log line's format. Defaults to gunicorn's.</summary>
-    public string AccessLogFormat { get; init; } = Logging.AccessLogFormat.Default;
-
-    /// <summary>How long a stopping worker may finish its requests. Defaults to 30 seconds.</summary>
-    public TimeSpan GracefulTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>SO_REUSEPORT on the listeners.</summary>
-    public bool ReusePort { get; init; }
-
-    /// <summary>How long a client has to send a request's header.</summary>
-    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Simultaneous connections per worker.</summary>
-    public int WorkerConnections { get; init; } = 1000;
-
-    /// <summary>The request line's limit in bytes (0: Kestrel's largest).</summary>
-    public int LimitRequestLine { get; init; } = 4094;
-
-    /// <summary>The most header fields a request may have.</summary>
-    public int LimitRequestFields { get; init; } = 100;
-
-    /// <summary>One header field's limit in bytes (0: none per field).</summary>
-    public int LimitRequestFieldSize { get; init; } = 8190;
-
-    /// <summary>Detach into the background once bound.</summary>
-    public bool Daemon { get; init; }
-
-    /// <summary>KEY=VALUE variables set for the workers.</summary>
-    public IReadOnlyList<string> RawEnv { get; init; } = [];
-
-    /// <summary>The workers' user, as given (name or uid), or null.</summary>
-    public string? User { get; init; }
-
-    /// <summary>The workers' group, as given (name or gid), or null.</summary>
-    public string? Group { get; init; }
-
-    /// <summary>Give the workers the supplementary groups of <see cref="User"/>.</summary>
-    public bool InitGroups { get; init; }
-
-    /// <summary>The file mode creation mask.</summary>
-    public int Umask { get; init; }
-
-    /// <summary>The processes' name, or null.</summary>
-    public string? ProcName { get; init; }
-
-    /// <summary>The trusted proxies (comma-separated addresses or networks, or '*').</summary>
-    public string ForwardedAllowIps { get; init; } = "127.0.0.1,::1";
-
-    /// <summary>HEADER=VALUE pairs that mark a request as https when a trusted proxy sends them.</summary>
-    public IReadOnlyList<string> SecureSchemeHeaders { get; init; } = [];
-
-    /// <summary>TLS: the certificate, its key, the client CAs, the client certificate mode and the ciphers.</summary>
-    public Worker.TlsSettings? Tls { get; init; }
-
-    /// <summary>Duplicate the workers' stdout onto the error log.</summary>
-    public bool CaptureOutput { get; init; }
-
-    /// <summary>The control socket's path, or null for none.</summary>
-    public string? ControlSocket { get; init; } = "gunicornet.ctl";
-
-    /// <summary>The control socket's permissions.</summary>
-    public int ControlSocketMode { get; init; } = 0x180;
-
-    /// <summary>Reload when the app's files change.</summary>
-    public bool Reload { get; init; }
-
-    /// <summary>More files watched by <see cref="Reload"/>.</summary>
-    public IReadOnlyList<string> ReloadExtraFiles { get; init; } = [];
-
-    /// <summary>Check the configuration and that the app loads, then exit (<c>--check-config</c>).</summary>
-    public bool CheckConfig { get; init; }
-
-    /// <summary>Print the settings, then exit (<c>--print-config</c>).</summary>
-    public bool PrintConfig { get; init; }
-
-    /// <summary>Every setting as a <c>name = value</c> line, after precedence.</summary>
-    public IReadOnlyList<string> Effective { get; init; } = [];
+    /// <summary>The directory the command was started in (before --chdir).</summary>
+    public string StartDirectory { get; }
 
     /// <summary>What the configuration holds that has no effect here (gunicorn-only settings), one line each, said at start.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The value of <paramref name="setting"/>.</summary>
+    public T Get<T>(Setting<T> setting) =>
+        _values.TryGetValue(setting.Name, out var value) ? (T)value! : setting.DefaultValue(NoEnvironment);
+
+    /// <summary>The value of a setting in seconds, as a duration.</summary>
+    public TimeSpan Seconds(Setting<int> setting) => TimeSpan.FromSeconds(Get(setting));
+
+    /// <summary>A copy with <paramref name="setting"/> set to <paramref name="value"/>.</summary>
+    public ServerConfig With<T>(Setting<T> setting, T value)
+    {
+        var values = new Dictionary<string, object?>(_values, StringComparer.Ordinal) { [setting.Name] = value };
+        return new ServerConfig(App, StartDirectory, values) { Warnings = Warnings };
+    }
+
+    /// <summary>A configuration of the defaults, for <paramref name="app"/>.</summary>
+    public static ServerConfig Defaults(string app) => new(app, Directory.GetCurrentDirectory(), new Dictionary<string, object?>());
+
+    /// <summary>The control socket's path, or null when there is none (<c>--no-control-socket</c>).</summary>
+    public string? ControlSocketPath => Get(Settings.NoControlSocket) ? null : Get(Settings.ControlSocket);
+
+    /// <summary>The error log file as an absolute path, or null for stderr.</summary>
+    public string? ErrorLogFile => Get(Settings.ErrorLog) is "-" ? null : Path.GetFullPath(Get(Settings.ErrorLog));
+
+    /// <summary>TLS, with its files' absolute paths, or null when no certificate is set.</summary>
+    public TlsSettings? Tls => Get(Settings.CertFile) is { } cert
+        ? new TlsSettings(Full(cert, PathBase.Start)!, Full(Get(Settings.KeyFile), PathBase.Start), Full(Get(Settings.CaCerts), PathBase.Start), Get(Settings.CertReqs), Get(Settings.Ciphers))
+        : null;
+
+    /// <summary>Every setting as a <c>name = value</c> line, in the table's order (<c>--print-config</c>, <c>ctl show config</c>).</summary>
+    public IReadOnlyList<string> Lines() =>
+        Settings.All.Where(s => !s.IsAction).Select(s => $"{s.Name} = {s.ToPython(Value(s))}").ToList();
+
+    /// <summary>
+    /// A copy whose paths are absolute (a worker's working directory is not the master's): TLS files
+    /// from <see cref="StartDirectory"/>, log files from the current directory; "-" stays.
+    /// </summary>
+    public ServerConfig WithFullPaths()
+    {
+        var values = new Dictionary<string, object?>(_values, StringComparer.Ordinal);
+        foreach (var setting in Settings.All.Where(s => s.Paths != PathBase.None))
+        {
+            if (Value(setting) is string path)
+            {
+                values[setting.Name] = Full(path, setting.Paths);
+            }
+        }
+
+        return new ServerConfig(App, StartDirectory, values) { Warnings = Warnings };
+    }
+
+    /// <summary>The configuration as JSON: the app, the start directory and every setting by name.</summary>
+    public void WriteTo(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("app", App);
+        writer.WriteString("start_directory", StartDirectory);
+        writer.WriteStartObject("settings");
+        foreach (var setting in Settings.All)
+        {
+            writer.WritePropertyName(setting.Name);
+            setting.ToJson(Value(setting)).WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Reads what <see cref="WriteTo"/> wrote; a setting it lacks has its default.</summary>
+    /// <exception cref="JsonException">Not a configuration.</exception>
+    public static ServerConfig FromJson(JsonElement json)
+    {
+        if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty("settings", out var settings) || settings.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("the configuration is not a JSON object with settings");
+        }
+
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var setting in Settings.All)
+        {
+            if (settings.TryGetProperty(setting.Name, out var value))
+            {
+                try
+                {
+                    values[setting.Name] = setting.FromJson(value);
+                }
+                catch (FormatException e)
+                {
+                    throw new JsonException($"the configuration's {setting.Name}: {e.Message}", e);
+                }
+            }
+        }
+
+        return new ServerConfig(
+            json.TryGetProperty("app", out var app) ? app.GetString() ?? "" : "",
+            json.TryGetProperty("start_directory", out var start) ? start.GetString() ?? "/" : "/",
+            values);
+    }
+
+    private object? Value(Setting setting) =>
+        _values.TryGetValue(setting.Name, out var value) ? value : setting.Default(NoEnvironment);
+
+    private string? Full(string? path, PathBase from) => path switch
+    {
+        null or "-" => path,
+        _ when from == PathBase.Start => Path.GetFullPath(path, StartDirectory),
+        _ => Path.GetFullPath(path),
+    };
 }

@@ -29,14 +29,36 @@ internal abstract partial class Setting
     /// <summary>One paragraph of help; the first sentence is the CLI summary.</summary>
     public string Help { get; }
 
+    /// <summary>The environment variable the default comes from, if any, named when its value is refused.</summary>
+    public string? EnvironmentVariable { get; init; }
+
+    /// <summary>How a relative path in the value is read; <see cref="PathBase.None"/> for a value that is no path.</summary>
+    public PathBase Paths { get; init; }
+
+    /// <summary>An action of the command (<c>--check-config</c>), not a setting of the server: <c>--print-config</c> leaves it out.</summary>
+    public bool IsAction { get; init; }
+
     /// <summary>Returns why a config file's value for this setting is not acceptable, or null.</summary>
     public abstract string? CheckFileValue(System.Text.Json.JsonElement value);
 
-    /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, as a config file would hold it.</summary>
-    public abstract System.Text.Json.JsonElement ValueAsJson(ParseResult result, Option option);
+    /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, boxed; throws <see cref="FormatException"/> for a config file's value of the wrong kind.</summary>
+    public abstract object? Read(ParseResult result, Option option);
 
-    /// <summary>The value <paramref name="result"/> gives <paramref name="option"/>, as a Python literal (for --print-config).</summary>
-    public abstract string ValueAsPython(ParseResult result, Option option);
+    /// <summary>Returns why <paramref name="value"/> (of the setting's type) is not acceptable, or null.</summary>
+    public abstract string? Check(object? value);
+
+    /// <summary>The default, given the process environment, boxed.</summary>
+    public abstract object? Default(IReadOnlyDictionary<string, string?> environment);
+
+    /// <summary>A value of the setting, as a config file holds it (JSON).</summary>
+    public abstract System.Text.Json.JsonElement ToJson(object? value);
+
+    /// <summary>A config file's (or a worker spec's) JSON value as the setting's type, boxed.</summary>
+    /// <exception cref="FormatException">Not a value of the setting's type.</exception>
+    public abstract object? FromJson(System.Text.Json.JsonElement value);
+
+    /// <summary>A value of the setting as a Python literal (for --print-config), in the setting's own notation (modes in octal).</summary>
+    public abstract string ToPython(object? value);
 
     /// <summary>The help's first sentence: up to the first full stop that ends one (not e.g.'s or i.e.'s).</summary>
     internal static string Summary(string help) => SentenceEnd().Split(help, 2)[0].TrimEnd('.') + ".";
@@ -118,18 +140,90 @@ internal sealed class Setting<T> : Setting
     private T FromFile(System.Text.Json.JsonElement value) =>
         _parse is not null && value.ValueKind == System.Text.Json.JsonValueKind.String
             ? _parse(value.GetString()!)
-            : ConfigFile.Convert<T>(value);
+            : Convert(value);
 
     /// <inheritdoc />
-    public override System.Text.Json.JsonElement ValueAsJson(ParseResult result, Option option) =>
-        System.Text.Json.JsonSerializer.SerializeToElement(result.GetValue((Option<T>)option));
+    public override object? Read(ParseResult result, Option option) => result.GetValue((Option<T>)option);
 
     /// <inheritdoc />
-    public override string ValueAsPython(ParseResult result, Option option) =>
-        result.GetValue((Option<T>)option) is var value && _display is not null && value is not null ? _display(value) : Python(value);
+    public override string? Check(object? value) => Validate((T)value!);
+
+    /// <inheritdoc />
+    public override object? Default(IReadOnlyDictionary<string, string?> environment) => _default(environment);
+
+    /// <inheritdoc />
+    public override System.Text.Json.JsonElement ToJson(object? value)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            switch (value)
+            {
+                case null:
+                    writer.WriteNullValue();
+                    break;
+                case int i:
+                    writer.WriteNumberValue(i);
+                    break;
+                case bool b:
+                    writer.WriteBooleanValue(b);
+                    break;
+                case string text:
+                    writer.WriteStringValue(text);
+                    break;
+                case string[] list:
+                    writer.WriteStartArray();
+                    foreach (var item in list)
+                    {
+                        writer.WriteStringValue(item);
+                    }
+
+                    writer.WriteEndArray();
+                    break;
+                default:
+                    throw new InvalidOperationException($"setting {Name} holds a {value.GetType().Name}, which has no JSON form");
+            }
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(buffer.ToArray());
+        return document.RootElement.Clone();
+    }
+
+    /// <inheritdoc />
+    public override object? FromJson(System.Text.Json.JsonElement value) =>
+        value.ValueKind == System.Text.Json.JsonValueKind.Null ? null : Convert(value);
+
+    /// <inheritdoc />
+    public override string ToPython(object? value) => _display is not null && value is T typed ? _display(typed) : Python(value);
 
     /// <inheritdoc />
     public override string? DisplayDefault(IReadOnlyDictionary<string, string?> environment) => _display is null ? null : _display(_default(environment));
+
+    /// <summary>Converts one JSON value to the setting's type; throws <see cref="FormatException"/> naming what was expected.</summary>
+    public static T Convert(System.Text.Json.JsonElement value)
+    {
+        object? converted = typeof(T) switch
+        {
+            var t when (t == typeof(int) || t == typeof(int?)) && value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetInt32(out var i) => i,
+            var t when t == typeof(bool) && value.ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => value.GetBoolean(),
+            var t when t == typeof(string) && value.ValueKind == System.Text.Json.JsonValueKind.String => value.GetString(),
+            var t when t == typeof(string[]) && value.ValueKind == System.Text.Json.JsonValueKind.String => new[] { value.GetString()! },
+            var t when t == typeof(string[]) && value.ValueKind == System.Text.Json.JsonValueKind.Array && value.EnumerateArray().All(e => e.ValueKind == System.Text.Json.JsonValueKind.String)
+                => value.EnumerateArray().Select(e => e.GetString()!).ToArray(),
+
+            // A dict ({"X-FORWARDED-PROTO": "https"}) as KEY=VALUE entries, as the command line gives them.
+            var t when t == typeof(string[]) && value.ValueKind == System.Text.Json.JsonValueKind.Object && value.EnumerateObject().All(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+                => value.EnumerateObject().Select(p => p.Name + "=" + p.Value.GetString()).ToArray(),
+            _ => throw new FormatException($"expected {Describe(typeof(T))}, got {value.GetRawText()}"),
+        };
+        return (T)converted!;
+    }
+
+    private static string Describe(Type type) =>
+        type == typeof(int) ? "a whole number"
+        : type == typeof(bool) ? "true or false"
+        : type == typeof(string[]) ? "a string, a list of strings or a dict of strings"
+        : "a string";
 
     private static string Python(object? value) => value switch
     {
@@ -200,4 +294,17 @@ internal sealed class Setting<T> : Setting
             result.AddError($"{option.Name}: {error}");
         }
     }
+}
+
+/// <summary>How a setting's relative path is read.</summary>
+internal enum PathBase
+{
+    /// <summary>The value is no path.</summary>
+    None,
+
+    /// <summary>From the directory the command was started in (checked at parse time: the TLS files).</summary>
+    Start,
+
+    /// <summary>From the master's working directory, after --chdir (log files).</summary>
+    WorkingDirectory,
 }

@@ -8,15 +8,12 @@ namespace Gunicornet.Config;
 /// </summary>
 internal static class Settings
 {
-    /// <summary>The log level names, as gunicorn spells them.</summary>
-    public static readonly string[] LogLevels = ["debug", "info", "warning", "error", "critical"];
-
     /// <summary><c>-c/--config</c>: read before the others, which it may set.</summary>
     public static readonly Setting<string?> Config = new(
         "config",
         "Config File",
         ["--config", "-c"],
-        "A config file of settings by name: JSON (e.g. {\"workers\": 3}), or a gunicorn .py config of plain name = value assignments. GUNICORNET_CMD_ARGS and the command line win over it. HUP reads it again. Defaults to none.",
+        "A config file of settings by name: JSON (e.g. {\"workers\": 3}), or a gunicorn .py config, run with python3 as gunicorn runs it (without python3, its plain name = value assignments are read). GUNICORNET_CMD_ARGS and the command line win over it. HUP reads it again. Defaults to none.",
         _ => null,
         validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
         metaVar: "FILE");
@@ -32,7 +29,10 @@ internal static class Settings
             ? [$"0.0.0.0:{port}"]
             : ["127.0.0.1:8000"],
         validate: binds => binds.Select(b => BindAddress.TryParse(b, out _, out var e) ? null : e).FirstOrDefault(e => e is not null),
-        metaVar: "ADDRESS");
+        metaVar: "ADDRESS")
+    {
+        EnvironmentVariable = "PORT",
+    };
 
     /// <summary><c>--backlog</c>.</summary>
     public static readonly Setting<int> Backlog = new(
@@ -54,7 +54,10 @@ internal static class Settings
             ? (int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
             : 1,
         validate: v => v >= 1 ? null : "must be at least 1",
-        metaVar: "INT");
+        metaVar: "INT")
+    {
+        EnvironmentVariable = "WEB_CONCURRENCY",
+    };
 
     /// <summary><c>--graceful-timeout</c>.</summary>
     public static readonly Setting<int> GracefulTimeout = new(
@@ -143,7 +146,10 @@ internal static class Settings
         ["--error-logfile", "--log-file"],
         "The error log file; '-' is stderr. USR1 reopens it. Defaults to '-'.",
         _ => "-",
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.WorkingDirectory,
+    };
 
     /// <summary><c>--access-logfile</c>.</summary>
     public static readonly Setting<string?> AccessLog = new(
@@ -152,7 +158,10 @@ internal static class Settings
         ["--access-logfile"],
         "The access log file; '-' is stdout. Off when not set, as in gunicorn. USR1 reopens it. Defaults to none.",
         _ => null,
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.WorkingDirectory,
+    };
 
     /// <summary><c>--access-logformat</c>.</summary>
     public static readonly Setting<string> AccessLogFormat = new(
@@ -193,7 +202,10 @@ internal static class Settings
         ["--pid", "-p"],
         "A file to write the master's PID to, removed at exit. Defaults to none.",
         _ => null,
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.WorkingDirectory,
+    };
 
     /// <summary><c>--log-level</c>.</summary>
     public static readonly Setting<string> LogLevel = new(
@@ -211,7 +223,10 @@ internal static class Settings
         "Debugging",
         ["--check-config"],
         "Check the configuration, then load and boot the app in one worker that serves nothing, and exit: 0 when all is good, 2 for a bad configuration, 4 for an app that does not load or start, 3 for a worker that cannot boot. Defaults to off.",
-        _ => false);
+        _ => false)
+    {
+        IsAction = true,
+    };
 
     /// <summary><c>--print-config</c>.</summary>
     public static readonly Setting<bool> PrintConfig = new(
@@ -219,7 +234,10 @@ internal static class Settings
         "Debugging",
         ["--print-config"],
         "Print every setting's value, after the config file, GUNICORNET_CMD_ARGS and the command line, as name = value lines (a config file Gunicornet reads back), then exit. Defaults to off.",
-        _ => false);
+        _ => false)
+    {
+        IsAction = true,
+    };
 
     /// <summary><c>--reuse-port</c>.</summary>
     public static readonly Setting<bool> ReusePort = new(
@@ -360,8 +378,11 @@ internal static class Settings
         ["--forwarded-allow-ips"],
         "The proxies trusted with X-Forwarded-For and the secure scheme headers: comma-separated addresses or networks (10.0.0.0/8), or '*' for any. From any other address those headers are ignored. Defaults to '127.0.0.1,::1', or $FORWARDED_ALLOW_IPS when set.",
         env => env.TryGetValue("FORWARDED_ALLOW_IPS", out var ips) && !string.IsNullOrEmpty(ips) ? ips : "127.0.0.1,::1",
-        validate: v => Worker.ForwardedHeaders.TryParseTrusted(v, out _, out var error) ? null : error,
-        metaVar: "STRING");
+        validate: v => TrustedProxies.TryParse(v, out _, out var error) ? null : error,
+        metaVar: "STRING")
+    {
+        EnvironmentVariable = "FORWARDED_ALLOW_IPS",
+    };
 
     /// <summary><c>--secure-scheme-header</c>.</summary>
     public static readonly Setting<string[]> SecureSchemeHeaders = new(
@@ -381,7 +402,10 @@ internal static class Settings
         "Serve https with this PEM certificate (its chain may follow it in the file); the key is in --keyfile or in the same file. Defaults to none: plain http.",
         _ => null,
         validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.Start,
+    };
 
     /// <summary><c>--keyfile</c>.</summary>
     public static readonly Setting<string?> KeyFile = new(
@@ -391,7 +415,10 @@ internal static class Settings
         "The PEM private key of --certfile. Read by each worker before it drops privileges. Defaults to none: the key is in --certfile.",
         _ => null,
         validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.Start,
+    };
 
     /// <summary><c>--ca-certs</c>.</summary>
     public static readonly Setting<string?> CaCerts = new(
@@ -401,7 +428,10 @@ internal static class Settings
         "PEM certificates of the authorities that client certificates must chain to (with --cert-reqs 1 or 2). Defaults to none: the system's.",
         _ => null,
         validate: v => v is null || File.Exists(v) ? null : Directory.Exists(v) ? $"'{v}' is a directory: name the config file in it" : $"file '{v}' does not exist",
-        metaVar: "FILE");
+        metaVar: "FILE")
+    {
+        Paths = PathBase.Start,
+    };
 
     /// <summary><c>--cert-reqs</c>.</summary>
     public static readonly Setting<int> CertReqs = new(
@@ -420,7 +450,7 @@ internal static class Settings
         ["--ciphers"],
         "The TLS cipher suites to allow, colon-separated: IANA names (TLS_AES_128_GCM_SHA256) or an OpenSSL cipher string (ECDHE+AESGCM, expanded by the openssl command). Defaults to none: the system's policy.",
         _ => null,
-        validate: v => v is null || Worker.Tls.TryParseCiphers(v, out _, out var error) ? null : error,
+        validate: v => v is null || CipherSuites.TryParse(v, out _, out var error) ? null : error,
         metaVar: "CIPHERS");
 
     /// <summary><c>--capture-output</c>.</summary>
@@ -438,7 +468,10 @@ internal static class Settings
         ["--control-socket"],
         "The unix socket gunicornet ctl talks to, created with mode --control-socket-mode; relative paths are from the working directory (after --chdir). Defaults to gunicornet.ctl.",
         _ => "gunicornet.ctl",
-        metaVar: "PATH");
+        metaVar: "PATH")
+    {
+        Paths = PathBase.WorkingDirectory,
+    };
 
     /// <summary><c>--control-socket-mode</c>.</summary>
     public static readonly Setting<int> ControlSocketMode = new(
@@ -467,9 +500,10 @@ internal static class Settings
     public static string ParseLogLevelName(string text)
     {
         var name = text.Trim().ToLowerInvariant();
-        return LogLevels.Contains(name)
+        var names = Logging.ErrorLog.Levels.Keys.ToList();
+        return names.Contains(name)
             ? name
-            : throw new FormatException($"'{text}' is not a log level: {string.Join(", ", LogLevels[..^1])} or {LogLevels[^1]}");
+            : throw new FormatException($"'{text}' is not a log level: {string.Join(", ", names[..^1])} or {names[^1]}");
     }
 
     /// <summary>Reads a file mode as chmod does: octal, with or without 0o (600, 0600, 0o600).</summary>

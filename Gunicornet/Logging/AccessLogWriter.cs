@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using Mono.Unix.Native;
+using Gunicornet.Posix;
 
 namespace Gunicornet.Logging;
 
@@ -30,7 +30,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
     {
         _path = path;
         _reportFailure = reportFailure;
-        _fd = path is null ? 1 : LogFile.OpenAppend(path, "access log");
+        _fd = path is null ? 1 : FileDescriptors.OpenAppend(path, "access log");
         _thread = new Thread(Run) { IsBackground = true, Name = "access-log" };
         _thread.Start();
     }
@@ -60,8 +60,8 @@ internal sealed class AccessLogWriter : IAsyncDisposable
             return;
         }
 
-        var old = Interlocked.Exchange(ref _fd, LogFile.OpenAppend(_path, "access log"));
-        Syscall.close(old);
+        var old = Interlocked.Exchange(ref _fd, FileDescriptors.OpenAppend(_path, "access log"));
+        FileDescriptors.Close(old);
     }
 
     /// <inheritdoc />
@@ -71,7 +71,7 @@ internal sealed class AccessLogWriter : IAsyncDisposable
         _thread.Join();
         if (_path is not null)
         {
-            Syscall.close(_fd);
+            FileDescriptors.Close(_fd);
         }
 
         return ValueTask.CompletedTask;
@@ -124,32 +124,22 @@ internal sealed class AccessLogWriter : IAsyncDisposable
 
     private void Flush(int count) => Write(_buffer.AsSpan(0, count));
 
-    private unsafe void Write(ReadOnlySpan<byte> bytes)
+    private void Write(ReadOnlySpan<byte> bytes)
     {
-        fixed (byte* data = bytes)
+        if (FileDescriptors.Write(Volatile.Read(ref _fd), bytes) is { } failure)
         {
-            long written;
-            do
+            if (_lost == 0)
             {
-                written = Syscall.write(Volatile.Read(ref _fd), data, (ulong)bytes.Length);
+                // Said once per outage: the server keeps serving without its access log.
+                _reportFailure($"Can't write the access log ({failure}); its lines are dropped until it can be written, serving goes on");
             }
-            while (written < 0 && Stdlib.GetLastError() == Errno.EINTR);
 
-            if (written < 0)
-            {
-                if (_lost == 0)
-                {
-                    // Said once per outage: the server keeps serving without its access log.
-                    _reportFailure($"Can't write the access log ({Stdlib.GetLastError()}); its lines are dropped until it can be written, serving goes on");
-                }
-
-                _lost += bytes.Count((byte)'\n');
-            }
-            else if (_lost > 0)
-            {
-                _reportFailure($"The access log can be written again; {_lost} line(s) were lost");
-                _lost = 0;
-            }
+            _lost += bytes.Count((byte)'\n');
+        }
+        else if (_lost > 0)
+        {
+            _reportFailure($"The access log can be written again; {_lost} line(s) were lost");
+            _lost = 0;
         }
     }
 }

@@ -1,4 +1,4 @@
-using Mono.Unix.Native;
+using Gunicornet.Posix;
 
 namespace Gunicornet.Logging;
 
@@ -15,25 +15,14 @@ internal static class LogFile
     /// <exception cref="IOException">The file cannot be opened; the message says where and why.</exception>
     public static void RedirectStderr(string path)
     {
-        var fd = OpenAppend(path, "error log");
-
+        var fd = FileDescriptors.OpenAppend(path, "error log");
         try
         {
-            int rc;
-            do
-            {
-                rc = Syscall.dup2(fd, StderrFd);
-            }
-            while (rc < 0 && Stdlib.GetLastError() == Errno.EINTR);
-
-            if (rc < 0)
-            {
-                throw new IOException($"Can't redirect stderr to '{path}': {Stdlib.GetLastError()}");
-            }
+            FileDescriptors.Duplicate(fd, StderrFd, $"Can't redirect stderr to '{path}'");
         }
         finally
         {
-            Syscall.close(fd);
+            FileDescriptors.Close(fd);
         }
     }
 
@@ -45,14 +34,14 @@ internal static class LogFile
     /// </summary>
     public static OriginalStderr? KeepOriginalStderr()
     {
-        var copy = Syscall.dup(StderrFd);
+        var copy = FileDescriptors.Duplicate(StderrFd);
         if (copy < 0)
         {
             return null;
         }
 
-        Gunicornet.Posix.FileDescriptors.SetCloseOnExec(copy, closeOnExec: true);
-        var original = new OriginalStderr(new Gunicornet.Posix.DescriptorStream(copy, ownsDescriptor: true));
+        FileDescriptors.SetCloseOnExec(copy, closeOnExec: true);
+        var original = new OriginalStderr(new DescriptorStream(copy, ownsDescriptor: true));
         StderrWriter.Current?.SayFailuresTo(original.Say);
         return original;
     }
@@ -60,30 +49,11 @@ internal static class LogFile
     /// <summary>Makes descriptor 1 (stdout) the same file as descriptor 2 (<c>--capture-output</c>).</summary>
     public static void DuplicateStderrOntoStdout()
     {
-        int rc;
-        do
-        {
-            rc = Syscall.dup2(StderrFd, 1);
-        }
-        while (rc < 0 && Stdlib.GetLastError() == Errno.EINTR);
+        FileDescriptors.Duplicate(StderrFd, 1, "Can't duplicate stderr onto stdout");
 
         // Console.Out may already hold a duplicate of the old descriptor 1: point it at the new one.
-        var stdout = new Gunicornet.Posix.DescriptorStream(1);
+        var stdout = new DescriptorStream(1);
         Console.SetOut(new StreamWriter(stdout, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
-    }
-
-    /// <summary>
-    /// Opens a log file for appending (created 0644 when missing). O_APPEND: each write(2) lands whole
-    /// at the end of the file, so the lines of several processes never overwrite or split each other.
-    /// </summary>
-    /// <exception cref="IOException">The file cannot be opened; the message names it and why.</exception>
-    public static int OpenAppend(string path, string what)
-    {
-        var fd = Syscall.open(
-            path,
-            OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_APPEND | OpenFlags.O_CLOEXEC,
-            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR | FilePermissions.S_IRGRP | FilePermissions.S_IROTH);
-        return fd >= 0 ? fd : throw new IOException($"Can't open {what} '{path}': {Stdlib.GetLastError()}");
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Gunicornet.Config;
+using Gunicornet.Ipc;
 using Gunicornet.Worker;
 
 namespace Gunicornet.Master;
@@ -19,7 +20,7 @@ internal static partial class AppCheck
     /// <summary>Checks; prints one line, and returns the exit code (0, or 1, 3, 4 as a start would).</summary>
     public static int Run(ServerConfig config)
     {
-        if (config.Chdir is { } chdir)
+        if (config.Get(Settings.Chdir) is { } chdir)
         {
             Directory.SetCurrentDirectory(chdir);
         }
@@ -52,9 +53,9 @@ internal static partial class AppCheck
             return ExitCodes.AppLoadError;
         }
 
-        var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
+        var (uid, gid, userName) = Posix.Accounts.Resolve(config.Get(Settings.User), config.Get(Settings.Group));
         var spec = Generations.ForApp(config, app, uid, gid, userName) with { Check = true };
-        var limit = config.BootTimeout > TimeSpan.Zero ? config.BootTimeout : DefaultLimit;
+        var limit = config.Get(Settings.BootTimeout) > 0 ? config.Seconds(Settings.BootTimeout) : DefaultLimit;
         var (code, output) = Boot(spec, limit);
         if (code == ExitCodes.Ok)
         {
@@ -62,7 +63,7 @@ internal static partial class AppCheck
             return ExitCodes.Ok;
         }
 
-        if (config.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Debug)
+        if (Logging.ErrorLog.Level(config.Get(Settings.LogLevel)) <= Microsoft.Extensions.Logging.LogLevel.Debug)
         {
             Console.Error.Write(output);
         }

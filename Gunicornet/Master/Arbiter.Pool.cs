@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Posix;
 
 namespace Gunicornet.Master;
@@ -15,7 +16,7 @@ internal sealed partial class Arbiter
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly Random _random = new();
-    private ArbiterSettings _goodSettings;
+    private ServerConfig _goodConfig;
     private ArbiterStatus? _lastStatus;
     private int _lastGoodGeneration;
     private int _crashStreak;
@@ -82,8 +83,8 @@ internal sealed partial class Arbiter
     {
         var worker = new WorkerHandle(++_lastAge, Generation, _time.GetUtcNow(), Post)
         {
-            ServedLimit = _settings.MaxRequests > 0
-                ? _settings.MaxRequests + (_settings.MaxRequestsJitter > 0 ? _random.NextInt64(0, _settings.MaxRequestsJitter + 1) : 0)
+            ServedLimit = _config.Get(Settings.MaxRequests) > 0
+                ? _config.Get(Settings.MaxRequests) + (_config.Get(Settings.MaxRequestsJitter) > 0 ? _random.NextInt64(0, _config.Get(Settings.MaxRequestsJitter) + 1L) : 0)
                 : 0,
         };
         try
@@ -133,7 +134,7 @@ internal sealed partial class Arbiter
         {
             if (worker.State == WorkerState.Stopping)
             {
-                if (now >= worker.StopRequestedAt!.Value + _settings.GracefulTimeout)
+                if (now >= worker.StopRequestedAt!.Value + _config.Seconds(Settings.GracefulTimeout))
                 {
                     LogKillingOverdue(worker.Pid);
                     TrySignal(worker, Signal.Kill);
@@ -141,14 +142,14 @@ internal sealed partial class Arbiter
             }
             else if (worker.State == WorkerState.Booting)
             {
-                if (_settings.BootTimeout > TimeSpan.Zero && now >= worker.SpawnedAt + _settings.BootTimeout)
+                if (_config.Get(Settings.BootTimeout) > 0 && now >= worker.SpawnedAt + _config.Seconds(Settings.BootTimeout))
                 {
-                    LogBootTimeout(worker.Pid, _settings.BootTimeout.TotalSeconds);
+                    LogBootTimeout(worker.Pid, _config.Get(Settings.BootTimeout));
                     worker.BootTimedOut = true;
                     TrySignal(worker, Signal.Kill);
                 }
             }
-            else if (_settings.Timeout > TimeSpan.Zero && now >= worker.LastSeen + _settings.Timeout)
+            else if (_config.Get(Settings.Timeout) > 0 && now >= worker.LastSeen + _config.Seconds(Settings.Timeout))
             {
                 LogWorkerTimeout(worker.Pid);
                 TrySignal(worker, Signal.Kill);
@@ -163,9 +164,9 @@ internal sealed partial class Arbiter
         {
             DateTimeOffset? due = worker.State switch
             {
-                WorkerState.Stopping => worker.StopRequestedAt!.Value + _settings.GracefulTimeout,
-                WorkerState.Booting when _settings.BootTimeout > TimeSpan.Zero => worker.SpawnedAt + _settings.BootTimeout,
-                WorkerState.Ready when _settings.Timeout > TimeSpan.Zero => worker.LastSeen + _settings.Timeout,
+                WorkerState.Stopping => worker.StopRequestedAt!.Value + _config.Seconds(Settings.GracefulTimeout),
+                WorkerState.Booting when _config.Get(Settings.BootTimeout) > 0 => worker.SpawnedAt + _config.Seconds(Settings.BootTimeout),
+                WorkerState.Ready when _config.Get(Settings.Timeout) > 0 => worker.LastSeen + _config.Seconds(Settings.Timeout),
                 _ => null,
             };
             if (due is not null && (next is null || due < next))
@@ -235,12 +236,12 @@ internal sealed partial class Arbiter
         }
 
         Generation = _lastGoodGeneration;
-        _settings = _goodSettings;
-        TargetWorkers = _settings.Workers;
+        _config = _goodConfig;
+        TargetWorkers = _config.Get(Settings.Workers);
         _reloading = false;
         if (_workers.All(w => w.Generation != failed))
         {
-            _options.GenerationRetired?.Invoke(failed);
+            _hooks.GenerationRetired(failed);
         }
     }
 

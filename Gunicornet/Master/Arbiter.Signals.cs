@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Posix;
 
 namespace Gunicornet.Master;
@@ -55,7 +56,7 @@ internal sealed partial class Arbiter
                 HandleUsr1();
                 break;
             case Signal.Usr2:
-                _options.Upgrade?.Invoke();
+                _hooks.Upgrade();
                 break;
             default:
                 LogSignalNotSupported(signal.Name());
@@ -77,8 +78,8 @@ internal sealed partial class Arbiter
 
         var next = Generation + 1;
         var number = (LastReload?.Number ?? 0) + 1;
-        var result = _options.Reload?.Invoke(next) ?? ReloadResult.Ok(_settings);
-        if (result.Settings is not { } settings)
+        var result = _hooks.Reload(next, _config);
+        if (result.Config is not { } config)
         {
             LogReloadRefused(result.Error ?? "unknown error");
             LastReload = new ReloadOutcome(number, Generation, ReloadState.Refused, result.Error);
@@ -102,14 +103,14 @@ internal sealed partial class Arbiter
 
         var previous = Generation;
         Generation = next;
-        _settings = settings;
-        TargetWorkers = settings.Workers;
+        _config = config;
+        TargetWorkers = config.Get(Settings.Workers);
         _reloading = true;
         _nextSpawnAt = null;
         _crashStreak = 0;
         if (_workers.All(w => w.Generation != previous) && previous != _lastGoodGeneration)
         {
-            _options.GenerationRetired?.Invoke(previous);
+            _hooks.GenerationRetired(previous);
         }
 
         LogReloading(Generation, TargetWorkers);
@@ -117,7 +118,7 @@ internal sealed partial class Arbiter
 
     private void HandleUsr1()
     {
-        _options.ReopenLogs?.Invoke();
+        _hooks.ReopenLogs();
         foreach (var worker in _workers)
         {
             TrySignal(worker, Signal.Usr1);
@@ -145,6 +146,6 @@ internal sealed partial class Arbiter
         }
 
         // After the workers were told: a listener that fails to close must not leave them running.
-        _options.OnStopping?.Invoke();
+        _hooks.Stopping();
     }
 }

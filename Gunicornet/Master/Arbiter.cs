@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Gunicornet.Config;
 using Gunicornet.Ipc;
 using Gunicornet.Posix;
 using Microsoft.Extensions.Logging;
@@ -16,24 +17,24 @@ internal sealed partial class Arbiter
         Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     private readonly List<WorkerHandle> _workers = [];
-    private readonly ArbiterOptions _options;
+    private readonly IMasterHooks _hooks;
     private readonly IWorkerLauncher _launcher;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private ArbiterSettings _settings;
+    private ServerConfig _config;
     private int _lastAge;
     private StopRequest? _stop;
     private DateTimeOffset? _nextPulse;
 
-    public Arbiter(ArbiterOptions options, IWorkerLauncher launcher, TimeProvider time, ILogger<Arbiter> logger)
+    public Arbiter(ServerConfig config, IMasterHooks hooks, IWorkerLauncher launcher, TimeProvider time, ILogger<Arbiter> logger)
     {
-        _options = options;
+        _hooks = hooks;
         _launcher = launcher;
         _time = time;
         _logger = logger;
-        _settings = options.Settings;
-        _goodSettings = options.Settings;
-        TargetWorkers = options.Settings.Workers;
+        _config = config;
+        _goodConfig = config;
+        TargetWorkers = config.Get(Settings.Workers);
     }
 
     /// <summary>The workers alive now, oldest first.</summary>
@@ -76,7 +77,7 @@ internal sealed partial class Arbiter
                 MurderLazyWorkers();
                 MaintainWorkerCount();
                 ReportStatus();
-                _options.PoolChanged?.Invoke(_workers);
+                _hooks.PoolChanged(_workers);
             }
             catch (Exception e)
             {
@@ -126,12 +127,12 @@ internal sealed partial class Arbiter
                     LogMaxRequests(worker.Pid, h.Served);
                 }
 
-                if (_settings.RequestTimeout > TimeSpan.Zero && worker.OldestInFlight >= _settings.RequestTimeout && !worker.ToReplace && worker.State == WorkerState.Ready)
+                if (_config.Get(Settings.RequestTimeout) > 0 && worker.OldestInFlight >= _config.Seconds(Settings.RequestTimeout) && !worker.ToReplace && worker.State == WorkerState.Ready)
                 {
                     // A hung request: the worker is replaced as for max-requests, and the request has
                     // the graceful timeout left to finish before the worker is killed.
                     worker.ToReplace = true;
-                    LogRequestTimeout(worker.Pid, worker.OldestInFlight.TotalSeconds, _settings.RequestTimeout.TotalSeconds);
+                    LogRequestTimeout(worker.Pid, worker.OldestInFlight.TotalSeconds, _config.Get(Settings.RequestTimeout));
                 }
 
                 break;
@@ -153,7 +154,7 @@ internal sealed partial class Arbiter
         {
             // The new code boots: from now on this generation is the one to fall back on.
             _lastGoodGeneration = Generation;
-            _goodSettings = _settings;
+            _goodConfig = _config;
         }
 
         if (!_workers.Any(w => w.State == WorkerState.Booting))
@@ -186,7 +187,7 @@ internal sealed partial class Arbiter
         if (_workers.All(w => w.Generation != worker.Generation) && worker.Generation != Generation
             && worker.Generation != _lastGoodGeneration)
         {
-            _options.GenerationRetired?.Invoke(worker.Generation);
+            _hooks.GenerationRetired(worker.Generation);
         }
 
         if (worker.State == WorkerState.Stopping || _stop is not null)
@@ -273,11 +274,6 @@ internal sealed partial class Arbiter
 
     private void ReportStatus()
     {
-        if (_options.StatusChanged is not { } report)
-        {
-            return;
-        }
-
         var status = new ArbiterStatus(
             Generation,
             _workers.Count(w => w.State == WorkerState.Ready),
@@ -289,13 +285,13 @@ internal sealed partial class Arbiter
         if (status != _lastStatus)
         {
             _lastStatus = status;
-            report(status);
+            _hooks.StatusChanged(status);
         }
     }
 
     private void PulseIfDue()
     {
-        if (_options.PulseInterval is not { } interval || _options.Pulse is not { } pulse)
+        if (_hooks.PulseInterval is not { } interval)
         {
             return;
         }
@@ -303,7 +299,7 @@ internal sealed partial class Arbiter
         var now = _time.GetUtcNow();
         if (_nextPulse is null || now >= _nextPulse)
         {
-            pulse();
+            _hooks.Pulse();
             _nextPulse = now + interval;
         }
     }

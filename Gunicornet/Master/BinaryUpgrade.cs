@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Master;
 
@@ -89,15 +90,15 @@ internal sealed partial class BinaryUpgrade(
         }
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "Started new master with pid: {Pid} (binary upgrade)")]
+    [LoggerMessage(EventId = EventIds.BinaryUpgradeStarted, Level = LogLevel.Information, Message = "Started new master with pid: {Pid} (binary upgrade)")]
     private static partial void LogStarted(ILogger logger, int pid);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "USR2 ignored: the new master (pid:{Pid}) is still running")]
+    [LoggerMessage(EventId = EventIds.AlreadyRunning, Level = LogLevel.Warning, Message = "USR2 ignored: the new master (pid:{Pid}) is still running")]
     private static partial void LogAlreadyRunning(ILogger logger, int pid);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Can't start a new master: {Message}")]
+    [LoggerMessage(EventId = EventIds.Failed, Level = LogLevel.Error, Message = "Can't start a new master: {Message}")]
     private static partial void LogFailed(ILogger logger, string message);
 
-    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "New master (pid:{Pid}) exited with code {Code}")]
+    [LoggerMessage(EventId = EventIds.Exited, Level = LogLevel.Information, Message = "New master (pid:{Pid}) exited with code {Code}")]
     private static partial void LogExited(ILogger logger, int pid, int code);
 }

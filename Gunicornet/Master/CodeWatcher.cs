@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Master;
 
@@ -90,6 +91,6 @@ internal sealed partial class CodeWatcher : IDisposable
         _watchers.ForEach(w => w.Dispose());
     }
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Reloading on changes: watching {Directory} and {Extra} more file(s)")]
+    [LoggerMessage(EventId = EventIds.Watching, Level = LogLevel.Information, Message = "Reloading on changes: watching {Directory} and {Extra} more file(s)")]
     private partial void LogWatching(string directory, int extra);
 }

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gunicornet.Posix;
 using Microsoft.Extensions.Logging;
-using Mono.Unix.Native;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Master;
 
@@ -28,12 +28,15 @@ internal sealed partial class ControlServer : IDisposable
     private readonly Func<IReadOnlyList<string>> _listeners;
     private readonly IReadOnlyList<string> _config;
     private readonly ILogger _logger;
-    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private readonly TimeProvider _time;
+    private readonly DateTimeOffset _started;
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
 
-    private ControlServer(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, ILogger logger)
+    private ControlServer(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
     {
+        _time = time;
+        _started = time.GetUtcNow();
         _path = path;
         _mode = mode;
         _arbiter = arbiter;
@@ -43,9 +46,9 @@ internal sealed partial class ControlServer : IDisposable
     }
 
     /// <summary>Starts serving at <paramref name="path"/>; a socket another live server holds is taken over once it is free.</summary>
-    public static ControlServer Start(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, ILogger logger)
+    public static ControlServer Start(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
     {
-        var server = new ControlServer(Path.GetFullPath(path), mode, arbiter, listeners, config, logger);
+        var server = new ControlServer(Path.GetFullPath(path), mode, arbiter, listeners, config, time, logger);
         _ = server.RunAsync();
         return server;
     }
@@ -114,7 +117,7 @@ internal sealed partial class ControlServer : IDisposable
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
 
         // Created with the mode asked for (no window in which it is more open), then set exactly.
-        var old = Syscall.umask((FilePermissions)(~_mode & 0x1FF));
+        var mask = ProcessMask.Use(~_mode & 0x1FF);
         try
         {
             socket.Bind(new UnixDomainSocketEndPoint(_path));
@@ -128,7 +131,7 @@ internal sealed partial class ControlServer : IDisposable
         }
         finally
         {
-            Syscall.umask(old);
+            mask.Dispose();
         }
 
         File.SetUnixFileMode(_path, (UnixFileMode)_mode);
@@ -232,7 +235,7 @@ internal sealed partial class ControlServer : IDisposable
 
     private async Task<JsonArray> WorkersAsync()
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
         var workers = await InLoop(() => _arbiter.Workers
             .Where(w => w.Pid > 0)
             .Select(w => (w.Pid, w.Generation, w.Age, w.SpawnedAt, w.Served, w.InFlight, w.State, w.LastSeen))
@@ -264,7 +267,7 @@ internal sealed partial class ControlServer : IDisposable
         return new JsonObject
         {
             ["master_pid"] = Environment.ProcessId,
-            ["uptime_s"] = Math.Round((DateTimeOffset.UtcNow - _started).TotalSeconds, 1),
+            ["uptime_s"] = Math.Round((_time.GetUtcNow() - _started).TotalSeconds, 1),
             ["generation"] = generation,
             ["workers_target"] = target,
             ["workers"] = live,
@@ -388,15 +391,15 @@ internal sealed partial class ControlServer : IDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Debug, Message = "Control socket at {Path}")]
+    [LoggerMessage(EventId = EventIds.ControlSocket, Level = LogLevel.Debug, Message = "Control socket at {Path}")]
     private partial void LogControlSocket(string path);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Control socket {Path} is in use by another master; taking it over once it is free")]
+    [LoggerMessage(EventId = EventIds.InUse, Level = LogLevel.Information, Message = "Control socket {Path} is in use by another master; taking it over once it is free")]
     private partial void LogInUse(string path);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "No control socket: can't bind {Path}: {Reason}")]
+    [LoggerMessage(EventId = EventIds.CannotBind, Level = LogLevel.Warning, Message = "No control socket: can't bind {Path}: {Reason}")]
     private partial void LogCannotBind(string path, string reason);
 
-    [LoggerMessage(EventId = 33, Level = LogLevel.Information, Message = "Control command: worker kill {Pid}")]
+    [LoggerMessage(EventId = EventIds.Kill, Level = LogLevel.Information, Message = "Control command: worker kill {Pid}")]
     private partial void LogKill(int pid);
 }

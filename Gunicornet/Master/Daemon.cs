@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Pipes;
 using Gunicornet.Posix;
-using Mono.Unix.Native;
 
 namespace Gunicornet.Master;
 
@@ -53,12 +52,12 @@ internal static class Daemon
     /// </summary>
     public static void Detach()
     {
-        Syscall.setsid();
+        ProcessMask.NewSession();
         for (var fd = 0; fd <= 2; fd++)
         {
-            if (Syscall.fstat(fd, out var stat) == 0)
+            if (FileDescriptors.Identity(fd) is { } file)
             {
-                Terminal.Add((stat.st_dev, stat.st_ino));
+                Terminal.Add(file);
             }
         }
     }
@@ -68,12 +67,12 @@ internal static class Daemon
     {
         var fd = int.Parse(Environment.GetEnvironmentVariable(ReadyFdVariable)!, CultureInfo.InvariantCulture);
         Environment.SetEnvironmentVariable(ReadyFdVariable, null);
-        var devNull = Syscall.open("/dev/null", OpenFlags.O_RDWR);
-        Syscall.dup2(devNull, 0);
-        Syscall.dup2(devNull, 1);
+        var devNull = FileDescriptors.OpenDevNull();
+        FileDescriptors.Duplicate(devNull, 0, "stdin to /dev/null");
+        FileDescriptors.Duplicate(devNull, 1, "stdout to /dev/null");
         if (!stderrIsLogFile)
         {
-            Syscall.dup2(devNull, 2);
+            FileDescriptors.Duplicate(devNull, 2, "stderr to /dev/null");
         }
 
 
@@ -84,14 +83,14 @@ internal static class Daemon
         {
             if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var copy)
                 && copy != devNull
-                && Syscall.fstat(copy, out var stat) == 0
-                && Terminal.Contains((stat.st_dev, stat.st_ino)))
+                && FileDescriptors.Identity(copy) is { } file
+                && Terminal.Contains(file))
             {
-                Syscall.dup2(devNull, copy);
+                FileDescriptors.Duplicate(devNull, copy, "a copy of the terminal to /dev/null");
             }
         }
 
-        Syscall.close(devNull);
+        FileDescriptors.Close(devNull);
         using var ready = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write);
         ready.Write("ready\n"u8);
     }

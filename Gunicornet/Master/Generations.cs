@@ -1,10 +1,10 @@
 using Gunicornet.Config;
-using Gunicornet.Worker;
+using Gunicornet.Ipc;
 
 namespace Gunicornet.Master;
 
 /// <summary>What a worker of each generation runs: its snapshot of the app and its settings.</summary>
-internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners, string? errorLog, Balance.BalanceSlots balance)
+internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners, BalanceSlots balance)
 {
     private readonly Dictionary<int, WorkerSpec> _specs = [];
 
@@ -29,7 +29,7 @@ internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners,
         }
 
         var snapshot = taken.AppPath;
-        var (uid, gid, userName) = Posix.Accounts.Resolve(config.User, config.Group);
+        var (uid, gid, userName) = Posix.Accounts.Resolve(config.Get(Settings.User), config.Get(Settings.Group));
 
         // Workers running as --user read their snapshot and map the balance board.
         Posix.Accounts.Chown(snapshots.Root, uid, gid, recursive: false);
@@ -41,11 +41,8 @@ internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners,
         {
             AppPath = snapshot,
             ListenFds = sockets.Select(l => l.Fd).ToArray(),
-            ErrorLog = errorLog,
-            AccessLog = config.AccessLog is null or "-" ? config.AccessLog : Path.GetFullPath(config.AccessLog),
             Generation = generation,
             BalanceFile = balance.Path,
-            CaptureOutput = config.CaptureOutput && errorLog is not null,
             KeysDirectory = keys,
         };
         return taken;
@@ -57,33 +54,18 @@ internal sealed class Generations(AppSnapshots snapshots, ListenerSet listeners,
     /// </summary>
     public static WorkerSpec ForApp(ServerConfig config, AppSpec app, uint? uid, uint? gid, string? userName) => new()
     {
+        Config = config.WithFullPaths(),
         AppPath = app.AssemblyPath,
         BaseDirectory = Path.GetDirectoryName(app.AssemblyPath)!,
         TypeName = app.TypeName,
-        ContentRoot = config.Chdir is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory(),
+        ContentRoot = config.Get(Settings.Chdir) is null ? Path.GetDirectoryName(app.AssemblyPath)! : Directory.GetCurrentDirectory(),
         ListenFds = [],
         ControlReadFd = -1,
         ControlWriteFd = -1,
-        Backlog = config.Backlog,
-        GracefulTimeoutSeconds = config.GracefulTimeout.TotalSeconds,
-        KeepAliveSeconds = config.KeepAlive.TotalSeconds,
-        LogLevel = Settings.LogLevels.FirstOrDefault(n => CommandLine.ParseLogLevel(n) == config.LogLevel) ?? "info",
-        AccessLogFormat = config.AccessLogFormat,
-        WorkerConnections = config.WorkerConnections,
-        HeaderTimeoutSeconds = config.HeaderTimeout.TotalSeconds,
-        LimitRequestLine = config.LimitRequestLine,
-        LimitRequestFields = config.LimitRequestFields,
-        LimitRequestFieldSize = config.LimitRequestFieldSize,
-        // The app's own runtime settings first: the operator's -e wins.
-        Environment = [.. AppRuntimeConfig.Environment(app.AssemblyPath), .. config.RawEnv],
+        AppEnvironment = AppRuntimeConfig.Environment(app.AssemblyPath),
         Uid = uid,
         Gid = gid,
         UserName = userName,
-        InitGroups = config.InitGroups,
-        ForwardedAllowIps = config.ForwardedAllowIps,
-        SecureSchemeHeaders = [.. config.SecureSchemeHeaders],
-        Tls = config.Tls,
-        ProcName = config.ProcName,
     };
 
     /// <summary>The spec of a worker of the given age and generation.</summary>

@@ -159,9 +159,7 @@ internal sealed class Listener : IDisposable
         return new Listener(address, socket, unlinkOnClose: false);
     }
 
-    internal static bool IsSocket(string path) =>
-        Mono.Unix.Native.Syscall.lstat(path, out var st) == 0
-        && (st.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) == Mono.Unix.Native.FilePermissions.S_IFSOCK;
+    internal static bool IsSocket(string path) => Posix.FileDescriptors.IsSocket(path);
 
     internal static bool IsInUse(string path)
     {

@@ -55,7 +55,7 @@ internal sealed class ListenerSet : IDisposable
         var keys = new List<string>();
         try
         {
-            foreach (var bind in config.Bind)
+            foreach (var bind in config.Get(Settings.Bind))
             {
                 var key = Key(bind);
                 if (!_open.ContainsKey(key))
@@ -86,7 +86,7 @@ internal sealed class ListenerSet : IDisposable
         foreach (var key in keys)
         {
             // A backlog changed on HUP applies to the sockets kept too (listen(2) again).
-            _open[key].Listen(config.Backlog);
+            _open[key].Listen(config.Get(Settings.Backlog));
         }
 
         _generations[generation] = keys;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gunicornet.Config;
+using Gunicornet.Posix;
 
 namespace Gunicornet.Master;
 
@@ -27,20 +28,20 @@ internal static class ListenerSource
         if (!string.IsNullOrEmpty(inherited))
         {
             origin = "inherited from the old master";
-            return AdoptAll(inherited.Split(',').Select(f => int.Parse(f, CultureInfo.InvariantCulture)), config.Backlog);
+            return AdoptAll(inherited.Split(',').Select(f => int.Parse(f, CultureInfo.InvariantCulture)), config.Get(Settings.Backlog));
         }
 
         if (systemd.Count > 0)
         {
             origin = "from systemd socket activation";
-            return AdoptAll(systemd, config.Backlog);
+            return AdoptAll(systemd, config.Get(Settings.Backlog));
         }
 
         origin = "bind";
         var listeners = new List<Listener>();
         try
         {
-            foreach (var bind in config.Bind)
+            foreach (var bind in config.Get(Settings.Bind))
             {
                 listeners.Add(Bind(bind, config));
             }
@@ -60,16 +61,9 @@ internal static class ListenerSource
     {
         // As gunicorn: the umask setting decides the permissions of the unix sockets it binds
         // (0, the default, lets anyone connect: nginx runs as another user).
-        var umask = Mono.Unix.Native.Syscall.umask((Mono.Unix.Native.FilePermissions)config.Umask);
-        try
-        {
-            BindAddress.TryParse(bind, out var address, out _);
-            return Listener.Bind(address!, config.Backlog, config.ReusePort);
-        }
-        finally
-        {
-            Mono.Unix.Native.Syscall.umask(umask);
-        }
+        using var mask = ProcessMask.Use(config.Get(Settings.Umask));
+        BindAddress.TryParse(bind, out var address, out _);
+        return Listener.Bind(address!, config.Get(Settings.Backlog), config.Get(Settings.ReusePort));
     }
 
     /// <summary>The descriptors systemd passed (3, 4, ...), when <c>LISTEN_PID</c> names this process.</summary>

@@ -2,18 +2,56 @@ using System.Reflection;
 using Gunicornet.Config;
 using Gunicornet.Logging;
 using Gunicornet.Posix;
+using Gunicornet.Ipc;
 using Gunicornet.Worker;
 using Microsoft.Extensions.Logging;
 
 namespace Gunicornet.Master;
 
-/// <summary>The master process from start to exit: binds, supervises, reloads, cleans up.</summary>
-internal static partial class MasterProcess
+/// <summary>
+/// The master process from start to exit: <see cref="Start"/> binds and prepares the first generation,
+/// <see cref="Serve"/> runs the arbiter until a stop, <see cref="Stop"/> cleans up. It is the arbiter's
+/// <see cref="IMasterHooks"/>: what the arbiter asks of it outside the pool lands in the hooks below.
+/// </summary>
+internal sealed partial class MasterProcess : IMasterHooks, IDisposable
 {
     /// <summary>The version printed at start and by <c>--version</c>.</summary>
     public static string Version { get; } =
         typeof(MasterProcess).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
         ?? "0.0.0";
+
+    private readonly ServerConfig _config;
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> _reread;
+    private readonly AppSpec _app;
+    private readonly string? _errorLog;
+    private readonly OriginalStderr? _terminal;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly SystemdNotifier _notifier;
+    private readonly StatusReporter _status;
+    private PidFile? _pidFile;
+    private ListenerSet? _listeners;
+    private AppSnapshots? _snapshots;
+    private Balance.BalanceBoard? _board;
+    private BalanceSlots? _balance;
+    private Generations? _generations;
+    private Arbiter? _arbiter;
+    private BinaryUpgrade? _upgrade;
+
+    private MasterProcess(ServerConfig config, IReadOnlyList<string> arguments, Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread, AppSpec app, string? errorLog, OriginalStderr? terminal)
+    {
+        _config = config;
+        _arguments = arguments;
+        _reread = reread;
+        _app = app;
+        _errorLog = errorLog;
+        _terminal = terminal;
+        _loggers = ErrorLog.CreateFactory(config.Get(Settings.LogLevel));
+        _logger = _loggers.CreateLogger("Gunicornet.Master");
+        _notifier = SystemdNotifier.FromEnvironment();
+        _status = new StatusReporter(_notifier);
+    }
 
     /// <summary>Runs the master; returns its exit code.</summary>
     /// <param name="config">The configuration it starts with.</param>
@@ -26,7 +64,25 @@ internal static partial class MasterProcess
             Daemon.Detach();
         }
 
-        if (config.Chdir is { } chdir)
+        var (master, exitCode) = Start(config, arguments, reread);
+        if (master is null)
+        {
+            return exitCode;
+        }
+
+        using (master)
+        {
+            return master.Stop(master.Serve());
+        }
+    }
+
+    /// <summary>
+    /// Checks what must hold, opens the logs, binds and prepares the first generation; the master, or
+    /// the exit code of a start that failed (said on the terminal and in the log).
+    /// </summary>
+    private static (MasterProcess? Master, int ExitCode) Start(ServerConfig config, IReadOnlyList<string> arguments, Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread)
+    {
+        if (config.Get(Settings.Chdir) is { } chdir)
         {
             // As gunicorn: the master changes directory before it loads anything, so relative paths
             // (APP, pidfile, unix sockets, log files) are relative to it.
@@ -34,158 +90,186 @@ internal static partial class MasterProcess
         }
 
         var app = ResolveApp(config);
-        if (MissingApp(config, app) is { } missing)
+        if ((MissingApp(config, app) ?? Prerequisites(config)) is { } problem)
         {
-            return Fail(missing);
+            return (null, Fail(problem));
         }
 
-        if (Prerequisites(config) is { } problem)
-        {
-            return Fail(problem);
-        }
-
-        var errorLog = config.ErrorLog == "-" ? null : Path.GetFullPath(config.ErrorLog);
-        OriginalStderr? terminal = null;
+        var errorLog = config.ErrorLogFile;
+        OriginalStderr? terminal;
         try
         {
-            if (errorLog is not null)
-            {
-                terminal = LogFile.KeepOriginalStderr();
-                LogFile.RedirectStderr(errorLog);
-            }
-
-            GiveLogsToWorkers(config, errorLog);
+            terminal = OpenLogs(config, errorLog);
         }
         catch (IOException e)
         {
-            return Fail(e.Message);
+            return (null, Fail(e.Message));
         }
 
-        ProcessName.Set(config.ProcName);
-
-        using var loggers = ErrorLog.CreateFactory(config.LogLevel);
-        var logger = loggers.CreateLogger("Gunicornet.Master");
-        LogStarting(logger, Version);
-        LogWarnings(logger, config);
-        using var notifier = SystemdNotifier.FromEnvironment();
-
-        PidFile? pidFile = null;
-        ListenerSet listeners;
-        string origin;
+        ProcessName.Set(config.Get(Settings.ProcName));
+        var master = new MasterProcess(config, arguments, reread, app, errorLog, terminal);
         try
         {
-            pidFile = config.PidFile is { } pidPath ? PidFile.Create(pidPath, Environment.ProcessId) : null;
-            var opened = ListenerSource.Open(config, out origin);
-            listeners = new ListenerSet(opened, origin == "bind" ? config.Bind : null);
+            master.Bind();
+            master.PrepareFirstGeneration();
+            return (master, ExitCodes.Ok);
         }
-        catch (Exception e) when (e is ListenerException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is ListenerException or InvalidOperationException or FormatException or IOException)
         {
-            pidFile?.Dispose();
-            return StartFailed(logger, terminal, e.Message);
+            LogStartError(master._logger, e.Message);
+            terminal?.Say($"gunicornet: error: {e.Message}\n");
+            master.Dispose();
+            return (null, ExitCodes.Error);
+        }
+    }
+
+    /// <summary>
+    /// Puts the error log file in place of stderr, keeping the terminal's stderr aside (returned; null
+    /// when the log is stderr), and gives the log files to the workers' user.
+    /// </summary>
+    /// <exception cref="IOException">A log file cannot be opened.</exception>
+    private static OriginalStderr? OpenLogs(ServerConfig config, string? errorLog)
+    {
+        OriginalStderr? terminal = null;
+        if (errorLog is not null)
+        {
+            terminal = LogFile.KeepOriginalStderr();
+            LogFile.RedirectStderr(errorLog);
         }
 
-        foreach (var listener in listeners.All)
+        GiveLogsToWorkers(config, errorLog);
+        return terminal;
+    }
+
+    /// <summary>Writes the PID file and opens the listeners (bound here, from systemd, or from an old master).</summary>
+    private void Bind()
+    {
+        LogStarting(_logger, Version);
+        LogWarnings(_logger, _config);
+        _pidFile = _config.Get(Settings.PidFile) is { } pidPath ? PidFile.Create(pidPath, Environment.ProcessId) : null;
+        var opened = ListenerSource.Open(_config, out var origin);
+        _listeners = new ListenerSet(opened, origin == "bind" ? _config.Get(Settings.Bind) : null);
+        foreach (var listener in _listeners.All)
         {
-            LogListening(logger, Url(listener, config), Environment.ProcessId);
+            LogListening(_logger, Url(listener, _config), Environment.ProcessId);
         }
 
         if (origin != "bind")
         {
-            LogListenersFrom(logger, origin);
+            LogListenersFrom(_logger, origin);
         }
 
         if (Daemon.IsDaemon)
         {
             // Bound: the command that started the daemon may return, and the terminal go.
-            Daemon.Bound(stderrIsLogFile: errorLog is not null);
+            Daemon.Bound(stderrIsLogFile: _errorLog is not null);
         }
+    }
 
-        LogUsingWorker(logger);
-        RemoveStaleSnapshots(logger);
-        using var snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
-        var boardPath = Path.Combine(snapshots.Root, "balance");
-        using var board = Balance.BalanceBoard.Create(boardPath);
-        var balance = new Balance.BalanceSlots(board, boardPath);
-        var generations = new Generations(snapshots, listeners, errorLog, balance);
-        try
-        {
-            LogSnapshot(logger, 1, generations.Prepare(1, config, app, out _));
-        }
-        catch (IOException e)
-        {
-            listeners.Dispose();
-            pidFile?.Dispose();
-            return StartFailed(logger, terminal, e.Message);
-        }
+    /// <summary>Sets up the snapshots and the balance board, and copies the app for generation 1.</summary>
+    private void PrepareFirstGeneration()
+    {
+        LogUsingWorker(_logger);
+        RemoveStaleSnapshots(_logger);
+        _snapshots = new AppSnapshots(AppSnapshots.DefaultRoot(Environment.ProcessId));
+        var boardPath = Path.Combine(_snapshots.Root, "balance");
+        _board = Balance.BalanceBoard.Create(boardPath);
+        _balance = new BalanceSlots(_board, boardPath);
+        _generations = new Generations(_snapshots, _listeners!, _balance);
+        LogSnapshot(_logger, 1, _generations.Prepare(1, _config, _app, out _));
+    }
 
-        Arbiter? arbiter = null;
-        var status = new StatusReporter(notifier);
-        BinaryUpgrade? upgrade = null;
-        arbiter = new Arbiter(
-            new ArbiterOptions
-            {
-                Settings = ToArbiterSettings(config),
-                OnStopping = listeners.Dispose,
-                Reload = generation => Reload(generation, listeners, reread, generations, logger),
-                GenerationRetired = generation => LogClosed(logger, generations.Drop(generation)),
-                StatusChanged = status.Report,
-                ReopenLogs = errorLog is null ? null : () => ReopenLog(errorLog, logger),
-                Upgrade = () => upgrade!.Start(),
-                PoolChanged = balance.Update,
-                Pulse = notifier.Watchdog,
-                PulseInterval = notifier.WatchdogInterval,
-            },
-            new ProcessWorkerLauncher(generations.SpecFor),
-            TimeProvider.System,
-            loggers.CreateLogger<Arbiter>());
-        upgrade = new BinaryUpgrade(arguments, listeners, pidFile, notifier, arbiter.Post, logger);
-
-        using var control = config.ControlSocket is { } controlPath
-            ? ControlServer.Start(controlPath, config.ControlSocketMode, arbiter, () => listeners.Current.Select(l => l.Url).ToList(), config.Effective, loggers.CreateLogger("Gunicornet.Control"))
+    /// <summary>Runs the arbiter, with the control socket, the code watcher and the signals, until it stops; its exit code.</summary>
+    private int Serve()
+    {
+        var arbiter = _arbiter = new Arbiter(_config, this, new ProcessWorkerLauncher(_generations!.SpecFor), TimeProvider.System, _loggers.CreateLogger<Arbiter>());
+        _upgrade = new BinaryUpgrade(_arguments, _listeners!, _pidFile, _notifier, arbiter.Post, _logger);
+        using var control = _config.ControlSocketPath is { } controlPath
+            ? ControlServer.Start(controlPath, _config.Get(Settings.ControlSocketMode), arbiter, () => _listeners!.Current.Select(l => l.Url).ToList(), _config.Lines(), TimeProvider.System, _loggers.CreateLogger("Gunicornet.Control"))
             : null;
-        using var watcher = config.Reload
+        using var watcher = _config.Get(Settings.Reload)
             ? new CodeWatcher(
-                Path.GetDirectoryName(app.AssemblyPath)!,
-                config.ReloadExtraFiles,
+                Path.GetDirectoryName(_app.AssemblyPath)!,
+                _config.Get(Settings.ReloadExtraFiles),
                 changed => arbiter.Post(new LoopAction(() => arbiter.Command(Signal.Hup, $"reload ({changed} changed)"))),
-                loggers.CreateLogger("Gunicornet.Reload"))
+                _loggers.CreateLogger("Gunicornet.Reload"))
             : null;
-        int exitCode;
         using (new SignalSource(
             [Signal.Hup, Signal.Int, Signal.Quit, Signal.Term, Signal.Ttin, Signal.Ttou, Signal.Winch, Signal.Usr1, Signal.Usr2],
             arbiter.OnSignal))
         {
-            exitCode = arbiter.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return arbiter.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
+    }
 
-        listeners.Dispose();
-        pidFile?.Dispose();
-        LogShuttingDown(logger);
-        if (arbiter.StopReason is { } reason)
+    /// <summary>Closes the listeners and the PID file and says why the master stopped; returns <paramref name="exitCode"/>.</summary>
+    private int Stop(int exitCode)
+    {
+        _listeners?.Dispose();
+        _pidFile?.Dispose();
+        _pidFile = null;
+        LogShuttingDown(_logger);
+        if (_arbiter?.StopReason is { } reason)
         {
-            LogReason(logger, reason);
+            LogReason(_logger, reason);
             if (exitCode != ExitCodes.Ok)
             {
                 // An app that cannot boot stops the start; the log file alone would say so to nobody.
-                terminal?.Say($"gunicornet: error: {reason} (the error log, {errorLog}, has the details)\n");
+                _terminal?.Say($"gunicornet: error: {reason} (the error log, {_errorLog}, has the details)\n");
             }
         }
 
         return exitCode;
     }
 
-    /// <summary>An error that stops the start: in the error log, and on the terminal when the log is a file.</summary>
-    private static int StartFailed(ILogger logger, OriginalStderr? terminal, string message)
+    /// <inheritdoc />
+    public void Dispose()
     {
-        LogStartError(logger, message);
-        terminal?.Say($"gunicornet: error: {message}\n");
-        return ExitCodes.Error;
+        _listeners?.Dispose();
+        _pidFile?.Dispose();
+        _board?.Dispose();
+        _snapshots?.Dispose();
+        _notifier.Dispose();
+        _loggers.Dispose();
     }
+
+    /// <inheritdoc />
+    TimeSpan? IMasterHooks.PulseInterval => _notifier.WatchdogInterval;
+
+    /// <inheritdoc />
+    void IMasterHooks.Pulse() => _notifier.Watchdog();
+
+    /// <inheritdoc />
+    void IMasterHooks.Stopping() => _listeners!.Dispose();
+
+    /// <inheritdoc />
+    ReloadResult IMasterHooks.Reload(int generation, ServerConfig current) => Reload(generation);
+
+    /// <inheritdoc />
+    void IMasterHooks.GenerationRetired(int generation) => LogClosed(_logger, _generations!.Drop(generation));
+
+    /// <inheritdoc />
+    void IMasterHooks.StatusChanged(ArbiterStatus status) => _status.Report(status);
+
+    /// <inheritdoc />
+    void IMasterHooks.ReopenLogs()
+    {
+        if (_errorLog is not null)
+        {
+            ReopenLog(_errorLog, _logger);
+        }
+    }
+
+    /// <inheritdoc />
+    void IMasterHooks.PoolChanged(IReadOnlyList<WorkerHandle> workers) => _balance!.Update(workers);
+
+    /// <inheritdoc />
+    void IMasterHooks.Upgrade() => _upgrade!.Start();
 
     /// <summary>What must hold before the master binds: root for --user, a TLS certificate that loads.</summary>
     internal static string? Prerequisites(ServerConfig config)
     {
-        if ((config.User is not null || config.Group is not null) && Mono.Unix.Native.Syscall.geteuid() != 0)
+        if ((config.Get(Settings.User) is not null || config.Get(Settings.Group) is not null) && !Accounts.IsRoot)
         {
             return "--user and --group need the master to run as root (it is not): workers can't change to another user";
         }
@@ -208,7 +292,7 @@ internal static partial class MasterProcess
     /// <summary>Workers running as --user reopen the log files on USR1: the files must be theirs.</summary>
     private static void GiveLogsToWorkers(ServerConfig config, string? errorLog)
     {
-        var (uid, gid, _) = Accounts.Resolve(config.User, config.Group);
+        var (uid, gid, _) = Accounts.Resolve(config.Get(Settings.User), config.Get(Settings.Group));
         if (uid is null && gid is null)
         {
             return;
@@ -219,9 +303,9 @@ internal static partial class MasterProcess
             Accounts.Chown(errorLog, uid, gid);
         }
 
-        if (config.AccessLog is { } access and not "-")
+        if (config.Get(Settings.AccessLog) is { } access and not "-")
         {
-            Mono.Unix.Native.Syscall.close(LogFile.OpenAppend(Path.GetFullPath(access), "access log"));
+            FileDescriptors.Close(FileDescriptors.OpenAppend(Path.GetFullPath(access), "access log"));
             Accounts.Chown(Path.GetFullPath(access), uid, gid);
         }
     }
@@ -239,42 +323,26 @@ internal static partial class MasterProcess
         return app with { AssemblyPath = Path.GetFullPath(app.AssemblyPath) };
     }
 
-    /// <summary>The arbiter's share of a configuration.</summary>
-    internal static ArbiterSettings ToArbiterSettings(ServerConfig config) => new()
+    /// <summary>HUP: reads the configuration again and prepares the new generation, or says why not.</summary>
+    private ReloadResult Reload(int generation)
     {
-        Workers = config.Workers,
-        GracefulTimeout = config.GracefulTimeout,
-        Timeout = config.Timeout,
-        RequestTimeout = config.RequestTimeout,
-        BootTimeout = config.BootTimeout,
-        MaxRequests = config.MaxRequests,
-        MaxRequestsJitter = config.MaxRequestsJitter,
-    };
-
-    private static ReloadResult Reload(
-        int generation,
-        ListenerSet listeners,
-        Func<(ServerConfig? Config, IReadOnlyList<string> Errors)> reread,
-        Generations generations,
-        ILogger logger)
-    {
-        var (config, errors) = reread();
+        var (config, errors) = _reread();
         if (config is null)
         {
             return ReloadResult.Refused(string.Join("; ", errors));
         }
 
-        LogWarnings(logger, config);
-        if (!listeners.FollowsBind)
+        LogWarnings(_logger, config);
+        if (!_listeners!.FollowsBind)
         {
             // Sockets from systemd or an old master are the master's for its whole life.
-            LogBindsKept(logger);
+            LogBindsKept(_logger);
         }
 
         List<Listener> opened;
         try
         {
-            LogSnapshot(logger, generation, generations.Prepare(generation, config, ResolveApp(config), out opened));
+            LogSnapshot(_logger, generation, _generations!.Prepare(generation, config, ResolveApp(config), out opened));
         }
         catch (Exception e) when (e is IOException or ListenerException)
         {
@@ -283,10 +351,10 @@ internal static partial class MasterProcess
 
         foreach (var listener in opened)
         {
-            LogListening(logger, Url(listener, config), Environment.ProcessId);
+            LogListening(_logger, Url(listener, config), Environment.ProcessId);
         }
 
-        return ReloadResult.Ok(ToArbiterSettings(config));
+        return ReloadResult.Ok(config);
     }
 
     /// <summary>A socket's URL as the log says it: https when the server speaks TLS.</summary>
@@ -349,45 +417,45 @@ internal static partial class MasterProcess
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Starting gunicornet {Version}")]
+    [LoggerMessage(EventId = EventIds.Starting, Level = LogLevel.Information, Message = "Starting gunicornet {Version}")]
     private static partial void LogStarting(ILogger logger, string version);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Listening at: {Url} ({Pid})")]
+    [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at: {Url} ({Pid})")]
     private static partial void LogListening(ILogger logger, string url, int pid);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Using worker: kestrel")]
+    [LoggerMessage(EventId = EventIds.UsingWorker, Level = LogLevel.Information, Message = "Using worker: kestrel")]
     private static partial void LogUsingWorker(ILogger logger);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "{Message}")]
+    [LoggerMessage(EventId = EventIds.StartError, Level = LogLevel.Error, Message = "{Message}")]
     private static partial void LogStartError(ILogger logger, string message);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Shutting down: Master")]
+    [LoggerMessage(EventId = EventIds.ShuttingDown, Level = LogLevel.Information, Message = "Shutting down: Master")]
     private static partial void LogShuttingDown(ILogger logger);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Reason: {Reason}")]
+    [LoggerMessage(EventId = EventIds.Reason, Level = LogLevel.Information, Message = "Reason: {Reason}")]
     private static partial void LogReason(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Information, Message = "Listeners {Origin}; --bind is not used")]
+    [LoggerMessage(EventId = EventIds.ListenersFrom, Level = LogLevel.Information, Message = "Listeners {Origin}; --bind is not used")]
     private static partial void LogListenersFrom(ILogger logger, string origin);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "The sockets came from systemd or an old master: bind is not used")]
+    [LoggerMessage(EventId = EventIds.BindsKept, Level = LogLevel.Debug, Message = "The sockets came from systemd or an old master: bind is not used")]
     private static partial void LogBindsKept(ILogger logger);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "App copied for generation {Generation}: {Folder} ({Files} files, {Megabytes:F1} MB)")]
+    [LoggerMessage(EventId = EventIds.SnapshotTaken, Level = LogLevel.Information, Message = "App copied for generation {Generation}: {Folder} ({Files} files, {Megabytes:F1} MB)")]
     private static partial void LogSnapshotTaken(ILogger logger, int generation, string folder, int files, double megabytes);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Removed {Folders} snapshot folder(s) of masters that are gone from {Temp} ({Megabytes:F1} MB)")]
+    [LoggerMessage(EventId = EventIds.StaleSnapshots, Level = LogLevel.Information, Message = "Removed {Folders} snapshot folder(s) of masters that are gone from {Temp} ({Megabytes:F1} MB)")]
     private static partial void LogStaleSnapshots(ILogger logger, int folders, double megabytes, string temp);
 
-    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "Stopped listening at: {Url} (no generation serves it any more)")]
+    [LoggerMessage(EventId = EventIds.StoppedListening, Level = LogLevel.Information, Message = "Stopped listening at: {Url} (no generation serves it any more)")]
     private static partial void LogStoppedListening(ILogger logger, string url);
 
-    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "{Warning}")]
+    [LoggerMessage(EventId = EventIds.ConfigWarning, Level = LogLevel.Warning, Message = "{Warning}")]
     private static partial void LogConfigWarning(ILogger logger, string warning);
 
-    [LoggerMessage(EventId = 9, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
+    [LoggerMessage(EventId = EventIds.MasterProcessReopened, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
     private static partial void LogReopened(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "{Message}; logging goes on to the old file")]
+    [LoggerMessage(EventId = EventIds.ReopenFailed, Level = LogLevel.Error, Message = "{Message}; logging goes on to the old file")]
     private static partial void LogReopenFailed(ILogger logger, string message);
 }

@@ -32,8 +32,8 @@ internal static class SelfCommand
         return (processPath, worker ? [WorkerVerb] : []);
     }
 
-    /// <summary>How to start a worker that runs <paramref name="spec"/>: this program with the worker verb, the spec's variables and the spec itself in the environment.</summary>
-    public static ProcessStartInfo Worker(Worker.WorkerSpec spec)
+    /// <summary>How to start a worker that runs <paramref name="spec"/>: this program with the worker verb, the app's and the settings' variables and the spec itself in the environment.</summary>
+    public static ProcessStartInfo Worker(Ipc.WorkerSpec spec)
     {
         var (fileName, arguments) = Resolve();
         var start = new ProcessStartInfo(fileName) { UseShellExecute = false };
@@ -42,13 +42,14 @@ internal static class SelfCommand
             start.ArgumentList.Add(argument);
         }
 
-        foreach (var pair in spec.Environment)
+        // The app's runtime settings first: the operator's -e wins.
+        foreach (var pair in spec.AppEnvironment.Concat(spec.Config.Get(Config.Settings.RawEnv)))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             start.Environment[pair[..equals]] = pair[(equals + 1)..];
         }
 
-        start.Environment[Gunicornet.Worker.WorkerSpec.EnvironmentVariable] = spec.ToJson();
+        start.Environment[Ipc.WorkerSpec.EnvironmentVariable] = spec.ToJson();
         return start;
     }
 }

@@ -7,6 +7,9 @@ namespace Gunicornet.Posix;
 /// <summary>Users and groups: resolving <c>--user</c>/<c>--group</c>, and dropping a worker's privileges to them.</summary>
 internal static partial class Accounts
 {
+    /// <summary>True when this process runs as root (its effective uid is 0).</summary>
+    public static bool IsRoot => Syscall.geteuid() == 0;
+
     /// <summary>Resolves a user name or uid; <paramref name="gid"/> is the user's own group (or the uid's, for an unknown uid: gid = uid is not assumed, -1).</summary>
     public static bool TryResolveUser(string user, out uint uid, out long gid, out string? error)
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Worker;
 
@@ -11,7 +12,7 @@ namespace Gunicornet.Worker;
 /// would ignore them too, saying only "Overriding address(es)", which does not say where it serves;
 /// the worker says so in its own words instead, and Kestrel has nothing to override.
 /// </summary>
-internal sealed class AddressIgnoringServer(IServer inner, ILogger log) : IServer
+internal sealed partial class AddressIgnoringServer(IServer inner, ILogger log) : IServer
 {
     /// <inheritdoc />
     public IFeatureCollection Features => inner.Features;
@@ -22,7 +23,7 @@ internal sealed class AddressIgnoringServer(IServer inner, ILogger log) : IServe
     {
         if (Features.Get<IServerAddressesFeature>() is { Addresses: { Count: > 0, IsReadOnly: false } addresses })
         {
-            log.LogInformation("Ignoring the app's own addresses ({Addresses}); serving on the master's sockets", string.Join(", ", addresses));
+            LogIgnoringAddresses(log, string.Join(", ", addresses));
             addresses.Clear();
         }
 
@@ -34,4 +35,7 @@ internal sealed class AddressIgnoringServer(IServer inner, ILogger log) : IServe
 
     /// <inheritdoc />
     public void Dispose() => inner.Dispose();
+
+    [LoggerMessage(EventId = EventIds.IgnoringAddresses, Level = LogLevel.Information, Message = "Ignoring the app's own addresses ({Addresses}); serving on the master's sockets")]
+    private static partial void LogIgnoringAddresses(ILogger logger, string addresses);
 }

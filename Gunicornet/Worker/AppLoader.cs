@@ -1,4 +1,5 @@
 using System.Reflection;
+using Gunicornet.Ipc;
 
 namespace Gunicornet.Worker;
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Worker;
 
@@ -15,7 +16,7 @@ namespace Gunicornet.Worker;
 /// case, and only then, the workers keep the keys in one folder of the master's, for as long as the
 /// master runs: what a single process with keys in memory would give, across workers and reloads.
 /// </summary>
-internal static class DataProtectionKeys
+internal static partial class DataProtectionKeys
 {
     /// <summary>Points the app's key store at <paramref name="directory"/> when it would otherwise be in memory.</summary>
     public static void ShareWhenEphemeral(IServiceCollection services, string? directory, ILogger log)
@@ -33,10 +34,10 @@ internal static class DataProtectionKeys
             }
 
             options.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(directory), loggers);
-            log.LogInformation(
-                "Data Protection keys: the app keeps them nowhere and HOME ({Home}) cannot; the workers share {Directory} while the master runs",
-                Environment.GetEnvironmentVariable("HOME") ?? "unset",
-                directory);
+            LogSharedKeys(log, Environment.GetEnvironmentVariable("HOME") ?? "unset", directory);
         });
     }
+
+    [LoggerMessage(EventId = EventIds.SharedKeys, Level = LogLevel.Information, Message = "Data Protection keys: the app keeps them nowhere and HOME ({Home}) cannot; the workers share {Directory} while the master runs")]
+    private static partial void LogSharedKeys(ILogger logger, string home, string directory);
 }

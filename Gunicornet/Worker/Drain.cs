@@ -9,7 +9,7 @@ namespace Gunicornet.Worker;
 /// on each open connection with <c>Connection: close</c>, and lets a connection that stays idle close
 /// at the keep-alive timeout. Kestrel's stop comes after that, with nothing left to race.
 /// </summary>
-internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
+internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1, TimeProvider? time = null)
 {
     /// <summary>The longest a worker over its share defers an accept, so that a stuck peer costs little.</summary>
     private static readonly TimeSpan MaxDefer = TimeSpan.FromMilliseconds(20);
@@ -64,8 +64,9 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1)
             return;
         }
 
-        var deadline = DateTime.UtcNow + MaxDefer;
-        while (board.IsOverShare(slot) && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        var clock = time ?? TimeProvider.System;
+        var deadline = clock.GetUtcNow() + MaxDefer;
+        while (board.IsOverShare(slot) && clock.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
         {
             Task closed;
             lock (_lock)

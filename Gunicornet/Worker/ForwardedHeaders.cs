@@ -22,7 +22,7 @@ internal sealed class ForwardedHeaders
     /// <summary>Creates it from the settings' values; null when they trust nobody and so change nothing.</summary>
     public static ForwardedHeaders? Create(string allowIps, IEnumerable<string> secureSchemeHeaders)
     {
-        if (!TryParseTrusted(allowIps, out var trusted, out var error))
+        if (!Config.TrustedProxies.TryParse(allowIps, out var trusted, out var error))
         {
             throw new FormatException(error);
         }
@@ -37,42 +37,6 @@ internal sealed class ForwardedHeaders
             .Select(p => (p[0].Trim(), p[1].Trim()))
             .ToArray();
         return new ForwardedHeaders(trusted, secure);
-    }
-
-    /// <summary>
-    /// Reads <c>forwarded_allow_ips</c>: comma-separated addresses and networks, or <c>*</c> (then
-    /// <paramref name="trusted"/> is null: everyone).
-    /// </summary>
-    public static bool TryParseTrusted(string value, out IPNetwork[]? trusted, out string? error)
-    {
-        error = null;
-        trusted = null;
-        var items = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (items.Contains("*"))
-        {
-            return true;
-        }
-
-        var networks = new List<IPNetwork>();
-        foreach (var item in items)
-        {
-            if (IPAddress.TryParse(item, out var address))
-            {
-                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
-            }
-            else if (IPNetwork.TryParse(item, out var network))
-            {
-                networks.Add(network);
-            }
-            else
-            {
-                error = $"'{item}' is neither an address nor a network (e.g. 10.0.0.0/8)";
-                return false;
-            }
-        }
-
-        trusted = [.. networks];
-        return true;
     }
 
     /// <summary>True when <paramref name="address"/> is a trusted proxy.</summary>

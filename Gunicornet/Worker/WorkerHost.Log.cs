@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Gunicornet.Logging;
 
 namespace Gunicornet.Worker;
 
@@ -26,30 +27,45 @@ internal sealed partial class WorkerHost
         _channel.Send(new Ipc.Failed("Worker failed to boot: " + message));
     }
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
+    [LoggerMessage(EventId = EventIds.AppLoadErrorLine, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
     private partial void LogAppLoadErrorLine(string message);
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
+    [LoggerMessage(EventId = EventIds.AppExceptionLine, Level = LogLevel.Error, Message = "App failed to load: {Message}")]
     private partial void LogAppExceptionLine(string message, Exception exception);
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Worker failed to boot: {Message}")]
+    [LoggerMessage(EventId = EventIds.BootErrorLine, Level = LogLevel.Error, Message = "Worker failed to boot: {Message}")]
     private partial void LogBootErrorLine(string message, Exception exception);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Error, Message = "Worker crashed: {Message}")]
+    [LoggerMessage(EventId = EventIds.WorkerCrashed, Level = LogLevel.Error, Message = "Worker crashed: {Message}")]
     private partial void LogWorkerCrashed(string message, Exception exception);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Worker exiting (pid: {Pid})")]
+    [LoggerMessage(EventId = EventIds.Exiting, Level = LogLevel.Information, Message = "Worker exiting (pid: {Pid})")]
     private partial void LogExiting(int pid);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Parent changed, shutting down: worker {Pid}")]
+    [LoggerMessage(EventId = EventIds.ParentChanged, Level = LogLevel.Warning, Message = "Parent changed, shutting down: worker {Pid}")]
     private partial void LogParentChanged(int pid);
 
-    [LoggerMessage(EventId = 206, Level = LogLevel.Debug, Message = "Draining: stopped accepting; {Connections} connections open")]
+    [LoggerMessage(EventId = EventIds.Draining, Level = LogLevel.Debug, Message = "Draining: stopped accepting; {Connections} connections open")]
     private partial void LogDraining(int connections);
 
-    [LoggerMessage(EventId = 208, Level = LogLevel.Debug, Message = "App started: {Methods} methods compiled at run time, in {JitMilliseconds:F0} ms")]
+    [LoggerMessage(EventId = EventIds.WorkerHostStarted, Level = LogLevel.Debug, Message = "App started: {Methods} methods compiled at run time, in {JitMilliseconds:F0} ms")]
     private partial void LogStarted(long methods, double jitMilliseconds);
 
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
+    [LoggerMessage(EventId = EventIds.WorkerHostReopened, Level = LogLevel.Information, Message = "Reopened log file {Path}")]
     private partial void LogReopened(string path);
+
+    [LoggerMessage(EventId = EventIds.NoBalancing, Level = LogLevel.Warning, Message = "Accepting without balancing: can't map {File}: {Message}")]
+    private partial void LogNoBalancing(string file, string message);
+
+    [LoggerMessage(EventId = EventIds.AccessLogReopened, Level = LogLevel.Debug, Message = "Reopened access log")]
+    private partial void LogAccessLogReopened();
+
+    [LoggerMessage(EventId = EventIds.AccessLogFailure, Level = LogLevel.Error, Message = "{Message}")]
+    private partial void LogAccessLogFailure(string message);
+
+    [LoggerMessage(EventId = EventIds.AccessLogReopenFailed, Level = LogLevel.Error, Message = "{Message}; access logging goes on to the old file")]
+    private partial void LogAccessLogReopenFailed(string message);
+
+    [LoggerMessage(EventId = EventIds.ErrorLogReopenFailed, Level = LogLevel.Error, Message = "{Message}; logging goes on to the old file")]
+    private partial void LogErrorLogReopenFailed(string message);
 }

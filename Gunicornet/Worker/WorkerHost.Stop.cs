@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Logging;
 using Gunicornet.Posix;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,7 +16,7 @@ internal sealed partial class WorkerHost
         switch (signal)
         {
             case Signal.Term:
-                Stop(TimeSpan.FromSeconds(_spec.GracefulTimeoutSeconds));
+                Stop(_spec.Config.Seconds(Settings.GracefulTimeout));
                 break;
             case Signal.Int:
             case Signal.Quit:
@@ -65,13 +66,13 @@ internal sealed partial class WorkerHost
 
         _ = Task.Run(async () =>
         {
-            var deadline = DateTimeOffset.UtcNow + timeout;
+            var deadline = _time.GetUtcNow() + timeout;
             _drain.Begin();
             LogDraining(_drain.Connections);
             await _drain.WaitForConnectionsAsync(timeout).ConfigureAwait(false);
 
             var options = host.Services.GetRequiredService<IOptions<HostOptions>>().Value;
-            var left = deadline - DateTimeOffset.UtcNow;
+            var left = deadline - _time.GetUtcNow();
             options.ShutdownTimeout = left > TimeSpan.Zero ? left : TimeSpan.Zero;
             host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         });
@@ -93,15 +94,15 @@ internal sealed partial class WorkerHost
             if (_accessLog is not null)
             {
                 _accessLog.Reopen();
-                _logger.LogDebug("Reopened access log");
+                LogAccessLogReopened();
             }
         }
         catch (IOException e)
         {
-            _logger.LogError("{Message}; access logging goes on to the old file", e.Message);
+            LogAccessLogReopenFailed(e.Message);
         }
 
-        if (_spec.ErrorLog is not { } path)
+        if (_spec.Config.ErrorLogFile is not { } path)
         {
             return;
         }
@@ -113,7 +114,7 @@ internal sealed partial class WorkerHost
         }
         catch (IOException e)
         {
-            _logger.LogError("{Message}; logging goes on to the old file", e.Message);
+            LogErrorLogReopenFailed(e.Message);
         }
     }
 }

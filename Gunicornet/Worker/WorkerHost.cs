@@ -1,4 +1,5 @@
 using System.Reflection;
+using Gunicornet.Config;
 using Gunicornet.Ipc;
 using Gunicornet.Posix;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,7 @@ internal sealed partial class WorkerHost
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly RequestStats _stats = new();
+    private readonly TimeProvider _time = TimeProvider.System;
     private readonly Drain _drain;
     private readonly AccessLogger? _accessLog;
     private readonly Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? _tls;
@@ -39,9 +41,9 @@ internal sealed partial class WorkerHost
         _channel = channel;
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
-        _drain = new Drain(OpenBoard(spec), spec.BalanceSlot);
-        _accessLog = spec.AccessLog is { } target
-            ? new AccessLogger(Logging.AccessLogFormat.Parse(spec.AccessLogFormat), Logging.AccessLogWriter.Open(target, message => _logger.LogError("{Message}", message)))
+        _drain = new Drain(OpenBoard(spec), spec.BalanceSlot, _time);
+        _accessLog = spec.Config.Get(Settings.AccessLog) is { } target
+            ? new AccessLogger(Logging.AccessLogFormat.Parse(spec.Config.Get(Settings.AccessLogFormat)), Logging.AccessLogWriter.Open(target, LogAccessLogFailure))
             : null;
     }
 
@@ -59,7 +61,7 @@ internal sealed partial class WorkerHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _logger.LogWarning("Accepting without balancing: can't map {File}: {Message}", spec.BalanceFile, e.Message);
+            LogNoBalancing(spec.BalanceFile, e.Message);
             return null;
         }
     }
@@ -169,7 +171,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _time, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

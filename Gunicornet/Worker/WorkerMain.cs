@@ -1,3 +1,4 @@
+using Gunicornet.Config;
 using Gunicornet.Ipc;
 using Gunicornet.Logging;
 using Gunicornet.Posix;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Gunicornet.Worker;
 
 /// <summary>The entry point of a worker process (the hidden <c>worker</c> verb).</summary>
-internal static class WorkerMain
+internal static partial class WorkerMain
 {
     /// <summary>Runs a worker from the spec its master put in the environment.</summary>
     public static int Run()
@@ -36,11 +37,12 @@ internal static class WorkerMain
         // reads lines differently could otherwise be made to see other requests than the worker does.
         AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         warmLogging.Wait();
-        var loggers = ErrorLog.CreateFactory(Config.CommandLine.ParseLogLevel(spec.LogLevel));
+        var config = spec.Config;
+        var loggers = ErrorLog.CreateFactory(config.Get(Settings.LogLevel));
         using var channel = spec.Check ? WorkerChannel.Detached() : WorkerChannel.Open(spec.ControlReadFd, spec.ControlWriteFd);
         channel.Send(new Booted());
-        ProcessName.Set(spec.ProcName);
-        if (spec.CaptureOutput)
+        ProcessName.Set(config.Get(Settings.ProcName));
+        if (config.Get(Settings.CaptureOutput) && config.ErrorLogFile is not null)
         {
             // The app's Console.Out writes to descriptor 1, which now is the error log too.
             LogFile.DuplicateStderrOntoStdout();
@@ -50,13 +52,13 @@ internal static class WorkerMain
         try
         {
             // Read while the worker may still read the key; then the privileges go.
-            tls = spec.Tls is { } settings ? Tls.Load(settings) : null;
-            Accounts.DropPrivileges(spec.Uid, spec.Gid, spec.UserName, spec.InitGroups);
+            tls = config.Tls is { } settings ? Tls.Load(settings) : null;
+            Accounts.DropPrivileges(spec.Uid, spec.Gid, spec.UserName, config.Get(Settings.InitGroups));
         }
         catch (InvalidOperationException e)
         {
             Console.Error.Flush();
-            loggers.CreateLogger("Gunicornet.Worker").LogCritical("{Message}", e.Message);
+            LogBootFailed(loggers.CreateLogger("Gunicornet.Worker"), e.Message);
             loggers.Dispose();
             return ExitCodes.WorkerBootError;
         }
@@ -74,7 +76,10 @@ internal static class WorkerMain
 
     private static void WarmLogging()
     {
-        using var loggers = ErrorLog.CreateFactory(LogLevel.Information);
+        using var loggers = ErrorLog.CreateFactory("info");
         loggers.CreateLogger("Gunicornet.Worker").IsEnabled(LogLevel.Debug);
     }
+
+    [LoggerMessage(EventId = EventIds.BootFailed, Level = LogLevel.Critical, Message = "{Message}")]
+    private static partial void LogBootFailed(ILogger logger, string message);
 }

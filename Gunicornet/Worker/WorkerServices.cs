@@ -1,4 +1,6 @@
 using System.Reflection;
+using Gunicornet.Config;
+using Gunicornet.Ipc;
 using Gunicornet.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -19,23 +21,24 @@ namespace Gunicornet.Worker;
 /// <see cref="IWebApp"/> or builds its own host: Kestrel on the inherited sockets, no console
 /// lifetime (the worker handles signals), the error log, and request counters for heartbeats.
 /// </summary>
-internal static class WorkerServices
+internal static partial class WorkerServices
 {
     private static readonly PropertyInfo? CodeBackedListenOptions =
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, TimeProvider time, ILogger log)
     {
+        var config = spec.Config;
         services.PostConfigure<KestrelServerOptions>(options =>
         {
             AdoptListeners(options, spec, drain, tls, log);
-            if (spec.KeepAliveSeconds > 0)
+            if (config.Get(Settings.KeepAlive) > 0)
             {
-                options.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(spec.KeepAliveSeconds);
+                options.Limits.KeepAliveTimeout = config.Seconds(Settings.KeepAlive);
             }
 
-            ApplyLimits(options.Limits, spec);
+            ApplyLimits(options.Limits, config);
         });
         WrapTransports(services, drain);
         if (spec.Check)
@@ -49,8 +52,8 @@ internal static class WorkerServices
         }
 
         // Kestrel calls listen() again on an adopted socket with its own backlog (512 by default).
-        services.Configure<SocketTransportOptions>(options => options.Backlog = spec.Backlog);
-        services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(spec.GracefulTimeoutSeconds));
+        services.Configure<SocketTransportOptions>(options => options.Backlog = config.Get(Settings.Backlog));
+        services.Configure<HostOptions>(options => options.ShutdownTimeout = config.Seconds(Settings.GracefulTimeout));
 
         // The console lifetime would stop the host on SIGTERM by itself; the worker decides instead.
         services.RemoveAll<IHostLifetime>();
@@ -58,13 +61,13 @@ internal static class WorkerServices
 
         DataProtectionKeys.ShareWhenEphemeral(services, spec.KeysDirectory, log);
         services.AddSingleton(stats);
-        var forwarded = ForwardedHeaders.Create(spec.ForwardedAllowIps, spec.SecureSchemeHeaders);
-        var fieldLimit = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize : int.MaxValue;
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: spec.KeepAliveSeconds <= 0));
+        var forwarded = ForwardedHeaders.Create(config.Get(Settings.ForwardedAllowIps), config.Get(Settings.SecureSchemeHeaders));
+        var fieldLimit = config.Get(Settings.LimitRequestFieldSize) > 0 ? config.Get(Settings.LimitRequestFieldSize) : int.MaxValue;
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, time, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: config.Get(Settings.KeepAlive) <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
-            builder.AddErrorLog(Config.CommandLine.ParseLogLevel(spec.LogLevel));
+            builder.AddErrorLog(config.Get(Settings.LogLevel));
 
             // "Now listening on" and "Application started" would repeat once per worker.
             builder.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
@@ -83,15 +86,18 @@ internal static class WorkerServices
     /// with it. Kestrel has no limit per header field: the total is sized for the count times the
     /// field limit, and <see cref="RequestFilter"/> checks each field.
     /// </summary>
-    internal static void ApplyLimits(KestrelServerLimits limits, WorkerSpec spec)
+    internal static void ApplyLimits(KestrelServerLimits limits, ServerConfig config)
     {
-        limits.MaxConcurrentConnections = spec.WorkerConnections;
-        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(spec.HeaderTimeoutSeconds);
-        limits.MaxConcurrentUpgradedConnections = spec.WorkerConnections;
-        limits.MaxRequestLineSize = spec.LimitRequestLine > 0 ? spec.LimitRequestLine + 2 : 8192 + 2;
-        limits.MaxRequestHeaderCount = spec.LimitRequestFields;
-        var perField = spec.LimitRequestFieldSize > 0 ? spec.LimitRequestFieldSize + 2L : 8192 + 2L;
-        limits.MaxRequestHeadersTotalSize = (int)Math.Clamp(perField * spec.LimitRequestFields, 32 * 1024, 64 * 1024 * 1024);
+        var line = config.Get(Settings.LimitRequestLine);
+        var fields = config.Get(Settings.LimitRequestFields);
+        var fieldSize = config.Get(Settings.LimitRequestFieldSize);
+        limits.MaxConcurrentConnections = config.Get(Settings.WorkerConnections);
+        limits.RequestHeadersTimeout = config.Seconds(Settings.HeaderTimeout);
+        limits.MaxConcurrentUpgradedConnections = config.Get(Settings.WorkerConnections);
+        limits.MaxRequestLineSize = line > 0 ? line + 2 : 8192 + 2;
+        limits.MaxRequestHeaderCount = fields;
+        var perField = fieldSize > 0 ? fieldSize + 2L : 8192 + 2L;
+        limits.MaxRequestHeadersTotalSize = (int)Math.Clamp(perField * fields, 32 * 1024, 64 * 1024 * 1024);
     }
 
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
@@ -102,14 +108,14 @@ internal static class WorkerServices
                 "this Kestrel version has no KestrelServerOptions.CodeBackedListenOptions; Gunicornet cannot replace the app's endpoints");
         if (own.Count > 0)
         {
-            log.LogInformation("Ignoring the app's own endpoints ({Endpoints}); serving on the master's sockets", string.Join(", ", own));
+            LogIgnoringEndpoints(log, string.Join(", ", own));
             own.Clear();
         }
 
         var configuration = options.ConfigurationLoader?.Configuration;
         if (configuration?.GetSection("Endpoints").GetChildren().Any() == true)
         {
-            log.LogInformation("Ignoring the endpoints in the app's Kestrel configuration; serving on the master's sockets");
+            LogIgnoringConfiguredEndpoints(log);
         }
 
         // The protocols the app asks of every endpoint still hold (the gRPC template's Http2, which
@@ -148,9 +154,18 @@ internal static class WorkerServices
             return protocols;
         }
 
-        log.LogWarning("Ignoring Kestrel:EndpointDefaults:Protocols '{Protocols}' in the app's configuration: not one of {Known}", text, string.Join(", ", Enum.GetNames<HttpProtocols>()));
+        LogUnknownProtocols(log, text, string.Join(", ", Enum.GetNames<HttpProtocols>()));
         return null;
     }
+
+    [LoggerMessage(EventId = EventIds.IgnoringEndpoints, Level = LogLevel.Information, Message = "Ignoring the app's own endpoints ({Endpoints}); serving on the master's sockets")]
+    private static partial void LogIgnoringEndpoints(ILogger logger, string endpoints);
+
+    [LoggerMessage(EventId = EventIds.IgnoringConfiguredEndpoints, Level = LogLevel.Information, Message = "Ignoring the endpoints in the app's Kestrel configuration; serving on the master's sockets")]
+    private static partial void LogIgnoringConfiguredEndpoints(ILogger logger);
+
+    [LoggerMessage(EventId = EventIds.UnknownProtocols, Level = LogLevel.Warning, Message = "Ignoring Kestrel:EndpointDefaults:Protocols '{Protocols}' in the app's configuration: not one of {Known}")]
+    private static partial void LogUnknownProtocols(ILogger logger, string protocols, string known);
 
     private sealed class WorkerLifetime : IHostLifetime
     {
@@ -181,7 +196,7 @@ internal static class WorkerServices
     }
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, TimeProvider time, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -195,7 +210,7 @@ internal static class WorkerServices
                 }
 
                 var ticket = stats.Begin();
-                var start = accessLog is null ? default : DateTimeOffset.UtcNow;
+                var start = accessLog is null ? default : time.GetUtcNow();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var body = accessLog?.Begin(context);
                 var failed = true;

@@ -1,18 +1,23 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Gunicornet.Config;
 
-namespace Gunicornet.Worker;
+namespace Gunicornet.Ipc;
 
 /// <summary>
 /// Everything a worker needs from its master, passed in one environment variable
-/// (<see cref="EnvironmentVariable"/>) as JSON, so that the worker's command line stays just the verb.
+/// (<see cref="EnvironmentVariable"/>) as JSON, so that the worker's command line stays just the verb:
+/// the master's resolved configuration as it is, and what is this worker's own (its sockets, pipes,
+/// generation, slot, snapshot and ids).
 /// </summary>
 internal sealed record WorkerSpec
 {
     /// <summary>The variable that carries the spec; the worker removes it from its environment.</summary>
     public const string EnvironmentVariable = "GUNICORNET_WORKER";
 
-    /// <summary>The app's assembly, an absolute path.</summary>
+    /// <summary>The resolved configuration, its paths absolute.</summary>
+    public required ServerConfig Config { get; init; }
+
+    /// <summary>The app's assembly (in its snapshot), an absolute path.</summary>
     public required string AppPath { get; init; }
 
     /// <summary>
@@ -36,24 +41,6 @@ internal sealed record WorkerSpec
     /// <summary>The descriptor whose EOF tells the worker that its master is gone.</summary>
     public required int ControlReadFd { get; init; }
 
-    /// <summary>The listen backlog Kestrel re-applies when it adopts a socket.</summary>
-    public int Backlog { get; init; } = 2048;
-
-    /// <summary>How long a graceful stop may take, in seconds.</summary>
-    public double GracefulTimeoutSeconds { get; init; } = 30;
-
-    /// <summary>Seconds Kestrel waits for the next request on a keep-alive connection.</summary>
-    public double KeepAliveSeconds { get; init; } = 2;
-
-    /// <summary>The error log file the worker reopens on USR1, or null for stderr.</summary>
-    public string? ErrorLog { get; init; }
-
-    /// <summary>The access log: a file, "-" for stdout, or null when off.</summary>
-    public string? AccessLog { get; init; }
-
-    /// <summary>The access log line's format.</summary>
-    public string AccessLogFormat { get; init; } = Logging.AccessLogFormat.Default;
-
     /// <summary>The generation the worker belongs to.</summary>
     public int Generation { get; init; } = 1;
 
@@ -63,29 +50,11 @@ internal sealed record WorkerSpec
     /// <summary>This worker's slot on the balance board; -1 for none.</summary>
     public int BalanceSlot { get; init; } = -1;
 
-    /// <summary>The error log's level name.</summary>
-    public string LogLevel { get; init; } = "info";
-
     /// <summary>The worker's age: 1 for the first worker the master spawned, 2 for the next, and so on.</summary>
     public int Age { get; init; }
 
-    /// <summary>Kestrel's RequestHeadersTimeout.</summary>
-    public double HeaderTimeoutSeconds { get; init; } = 30;
-
-    /// <summary>Simultaneous connections Kestrel accepts.</summary>
-    public int WorkerConnections { get; init; } = 1000;
-
-    /// <summary>The request line's limit in bytes; 0 for Kestrel's largest.</summary>
-    public int LimitRequestLine { get; init; } = 4094;
-
-    /// <summary>The most header fields in a request.</summary>
-    public int LimitRequestFields { get; init; } = 100;
-
-    /// <summary>One header field's limit in bytes; 0 for none.</summary>
-    public int LimitRequestFieldSize { get; init; } = 8190;
-
-    /// <summary>KEY=VALUE variables the worker is started with.</summary>
-    public string[] Environment { get; init; } = [];
+    /// <summary>KEY=VALUE variables the app's runtimeconfig asks for (globalization); the settings' raw_env follow them.</summary>
+    public string[] AppEnvironment { get; init; } = [];
 
     /// <summary>The uid to run as, or null to keep the master's.</summary>
     public uint? Uid { get; init; }
@@ -95,24 +64,6 @@ internal sealed record WorkerSpec
 
     /// <summary>The user's name, for initgroups.</summary>
     public string? UserName { get; init; }
-
-    /// <summary>Take the supplementary groups of the user.</summary>
-    public bool InitGroups { get; init; }
-
-    /// <summary>The trusted proxies.</summary>
-    public string ForwardedAllowIps { get; init; } = "127.0.0.1,::1";
-
-    /// <summary>HEADER=VALUE pairs marking https, from a trusted proxy.</summary>
-    public string[] SecureSchemeHeaders { get; init; } = [];
-
-    /// <summary>TLS, or null for plain http.</summary>
-    public TlsSettings? Tls { get; init; }
-
-    /// <summary>The processes' name, or null.</summary>
-    public string? ProcName { get; init; }
-
-    /// <summary>Duplicate stdout onto the error log.</summary>
-    public bool CaptureOutput { get; init; }
 
     /// <summary>
     /// A folder the master keeps for its workers while it runs, where they share the app's Data
@@ -126,8 +77,60 @@ internal sealed record WorkerSpec
     /// </summary>
     public bool Check { get; init; }
 
-    /// <summary>Serialises the spec for the environment.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, WorkerSpecJson.Default.WorkerSpec);
+    /// <summary>Serialises the spec for the environment: its own properties by name, and the configuration.</summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var property in typeof(WorkerSpec).GetProperties().Where(p => p.CanWrite && p.Name != nameof(Config)))
+            {
+                writer.WritePropertyName(property.Name);
+                Write(writer, property.GetValue(this));
+            }
+
+            writer.WritePropertyName(nameof(Config));
+            Config.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Write(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case uint number:
+                writer.WriteNumberValue(number);
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case int[] numbers:
+                writer.WriteStartArray();
+                Array.ForEach(numbers, writer.WriteNumberValue);
+                writer.WriteEndArray();
+                break;
+            case string[] texts:
+                writer.WriteStartArray();
+                Array.ForEach(texts, writer.WriteStringValue);
+                writer.WriteEndArray();
+                break;
+            default:
+                throw new JsonException($"the worker spec holds a {value.GetType().Name}, which it cannot write");
+        }
+    }
 
     /// <summary>
     /// Reads the spec from its JSON form. A worker reads it before anything else, so it is read
@@ -144,10 +147,14 @@ internal sealed record WorkerSpec
             throw new JsonException("the worker spec is not a JSON object");
         }
 
-        var spec = new WorkerSpec { AppPath = "", ContentRoot = "", ListenFds = [], ControlWriteFd = -1, ControlReadFd = -1 };
+        var spec = new WorkerSpec { Config = ServerConfig.Defaults(""), AppPath = "", ContentRoot = "", ListenFds = [], ControlWriteFd = -1, ControlReadFd = -1 };
         foreach (var property in document.RootElement.EnumerateObject())
         {
-            if (typeof(WorkerSpec).GetProperty(property.Name) is { CanWrite: true } target)
+            if (property.Name == nameof(Config))
+            {
+                spec = spec with { Config = ServerConfig.FromJson(property.Value) };
+            }
+            else if (typeof(WorkerSpec).GetProperty(property.Name) is { CanWrite: true } target)
             {
                 target.SetValue(spec, Read(property.Value, target.PropertyType));
             }
@@ -180,11 +187,6 @@ internal sealed record WorkerSpec
             return value.GetUInt32();
         }
 
-        if (type == typeof(double))
-        {
-            return value.GetDouble();
-        }
-
         if (type == typeof(bool))
         {
             return value.GetBoolean();
@@ -200,16 +202,6 @@ internal sealed record WorkerSpec
             return value.EnumerateArray().Select(e => e.GetString()!).ToArray();
         }
 
-        // A positional record (TlsSettings): its constructor's parameters by name.
-        var constructor = type.GetConstructors().MaxBy(c => c.GetParameters().Length)
-            ?? throw new JsonException($"the worker spec holds a {type.Name}, which it cannot read");
-        var arguments = constructor.GetParameters()
-            .Select(p => value.TryGetProperty(p.Name!, out var field) ? Read(field, p.ParameterType) : null)
-            .ToArray();
-        return constructor.Invoke(arguments);
+        throw new JsonException($"the worker spec holds a {type.Name}, which it cannot read");
     }
 }
-
-/// <summary>The spec's serializer, generated at build time (the master writes the spec).</summary>
-[JsonSerializable(typeof(WorkerSpec))]
-internal sealed partial class WorkerSpecJson : JsonSerializerContext;

@@ -1,6 +1,6 @@
-using Gunicornet.Master;
+using Gunicornet.Balance;
 
-namespace Gunicornet.Balance;
+namespace Gunicornet.Master;
 
 /// <summary>The master's side of the <see cref="BalanceBoard"/>: which worker owns which slot, and which are serving.</summary>
 internal sealed class BalanceSlots(BalanceBoard board, string path)

@@ -1,4 +1,4 @@
-namespace Gunicornet.Worker;
+namespace Gunicornet.Ipc;
 
 /// <summary>
 /// The APP argument, <c>PATH/TO/Assembly.dll[:Namespace.Type]</c>: gunicorn's <c>module:variable</c>.
