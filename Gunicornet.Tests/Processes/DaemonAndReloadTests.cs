@@ -63,7 +63,7 @@ public sealed partial class DaemonAndReloadTests
     [Test]
     public async Task Daemon_ThatCannotBind_SaysSoOnTheTerminal_AndExits1(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct);
         await using var _ = server;
 
         var (code, output) = await Command.Run(ct, Paths.Server, "--daemon", "-b", $"127.0.0.1:{url.Port}", "--no-control-socket", App);
@@ -85,7 +85,7 @@ public sealed partial class DaemonAndReloadTests
         }
 
         var app = Path.Combine(dir.Path, Path.GetFileName(App));
-        var (server, _) = await ServerProcess.StartReady(app, workers: 1, ct, "--reload", "--no-control-socket");
+        var (server, _) = await ServerProcess.StartReady(app, workers: 1, ct, "--reload");
         await using var _ = server;
         await server.WaitForLine(WatchingLine(), ct);
 
@@ -104,7 +104,7 @@ public sealed partial class DaemonAndReloadTests
         using var dir = new TempDirectory("gunicornet-reload-extra");
         var extra = dir.File("appsettings.Production.json");
         await File.WriteAllTextAsync(extra, "{}", ct);
-        var (server, _) = await ServerProcess.StartReady(App, workers: 1, ct, "--reload", "--reload-extra-file", extra, "--no-control-socket");
+        var (server, _) = await ServerProcess.StartReady(App, workers: 1, ct, "--reload", "--reload-extra-file", extra);
         await using var _ = server;
         await server.WaitForLine(WatchingLine(), ct);
 

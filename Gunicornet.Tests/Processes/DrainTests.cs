@@ -28,7 +28,7 @@ public sealed class DrainTests
         Assert.That(await Get(connection, reader, "/pid"), Is.EqualTo((200, false, Pid(old))));
 
         server.Signal(Signal.Hup);
-        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await server.WaitForReload(2, ct);
 
         // The master has told the old worker to stop; wait until it has begun to drain.
         await server.WaitForLine(new Regex($@"\[{old}\] \[DEBUG\] Draining: stopped accepting; 1 connections open"), ct);

@@ -14,7 +14,7 @@ public sealed partial class ErrorLogTests
     {
         using var dir = new TempDirectory("gunicornet-errorlog");
         var socket = dir.File("s");
-        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "WARNING", "-k", "sync", "--no-control-socket", Paths.TestApp("testapp")]);
+        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "WARNING", "-k", "sync", Paths.TestApp("testapp")]);
         await using var _ = server;
         await Wait.Until(() => File.Exists(socket) && Http.ServesUnix(socket, ct), TimeSpan.FromSeconds(30), "an answer", ct, () => server.Output);
 

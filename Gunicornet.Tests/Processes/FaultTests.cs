@@ -17,7 +17,7 @@ public sealed class FaultTests
     public async Task KillingARandomWorkerEverySecond_FailsOnlyRequestsInFlight_AndThePoolRefills(CancellationToken ct)
     {
         const int Workers = 2, Clients = 8, Kills = 6;
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), Workers, ct, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), Workers, ct);
         await using var _ = server;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         long succeeded = 0, failed = 0, connectFailed = 0;
@@ -95,7 +95,7 @@ public sealed class FaultTests
     [Test]
     public async Task AReloadStorm_50HupsIn10Seconds_EndsWithNWorkersOfTheLastGeneration_NoLeak_NoFailedRequest(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct);
         await using var _ = server;
         var load = KeepAliveLoad.Start(url.Port, connections: 8);
         await Wait.Until(() => load.Succeeded > 200, TimeSpan.FromSeconds(20), "the load to run", ct, load.ToString);
@@ -107,7 +107,7 @@ public sealed class FaultTests
             await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
         }
 
-        await server.WaitForLine(new System.Text.RegularExpressions.Regex("Reload complete: generation 51 serving with 2 workers"), ct, TimeSpan.FromSeconds(60));
+        await server.WaitForReload(51, ct, TimeSpan.FromSeconds(60));
         await Wait.Until(() => ProcessInfo.ChildrenOf(server.Pid).Count == 2, TimeSpan.FromSeconds(30), "the older generations to leave", ct, () => server.Output);
         await load.StopAsync();
 
@@ -122,7 +122,7 @@ public sealed class FaultTests
     [Test]
     public async Task AnAppThatThrowsOnEveryRequest_Answers500_AndTheWorkerSurvives(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct);
         await using var _ = server;
         var worker = server.LiveWorkers().Single();
 
@@ -140,7 +140,7 @@ public sealed class FaultTests
     public async Task AHungRequest_PastTheRequestTimeout_GetsTheWorkerReplaced_WhileOthersAreServed(CancellationToken ct)
     {
         var (server, url) = await ServerProcess.StartReady(
-            Paths.TestApp("testapp"), workers: 1, ct, "--no-control-socket", "--request-timeout", "2", "--graceful-timeout", "2");
+            Paths.TestApp("testapp"), workers: 1, ct, "--request-timeout", "2", "--graceful-timeout", "2");
         await using var _ = server;
         var worker = server.LiveWorkers().Single();
 

@@ -27,7 +27,7 @@ public sealed class HostileInputTests
     public async Task StartServer()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        (_server, _url) = await ServerProcess.StartReady(Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, timeout.Token, "--no-control-socket");
+        (_server, _url) = await ServerProcess.StartReady(Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, timeout.Token);
         _worker = _server.LiveWorkers().Single();
     }
 

@@ -166,7 +166,7 @@ public sealed class LifecycleTests
         Assert.That(code, Is.Zero);
         File.WriteAllText(pidFile, dead);
 
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile);
         await using var _ = server;
 
         Assert.That(File.ReadAllText(pidFile), Is.EqualTo($"{server.Pid}\n"), server.Output);

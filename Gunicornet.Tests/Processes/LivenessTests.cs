@@ -41,7 +41,7 @@ public sealed class LivenessTests
     public async Task AnAppThatLeaksMemory_IsRecycledByMaxRequests_AndItsSuccessorStartsSmall(CancellationToken ct)
     {
         const int MaxRequests = 60;
-        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--max-requests", MaxRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--max-requests", MaxRequests.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await using var _ = server;
         var leaker = server.LiveWorkers().Single();
         var startRss = ProcessInfo.RssKb(leaker);

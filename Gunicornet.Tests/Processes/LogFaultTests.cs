@@ -18,7 +18,7 @@ public sealed class LogFaultTests
     {
         using var temp = new TempDirectory("gunicornet-logfault");
         var socket = temp.File("s");
-        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "debug", "--error-logfile", "/dev/full", "--no-control-socket", Paths.TestApp("testapp")]);
+        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "debug", "--error-logfile", "/dev/full", Paths.TestApp("testapp")]);
         await using var _ = server;
         await Wait.Until(() => Http.ServesUnix(socket, ct), TimeSpan.FromSeconds(30), "an answer on the socket", ct, () => server.Output);
         var first = ProcessInfo.ChildrenOf(server.Pid).Single();
@@ -40,7 +40,7 @@ public sealed class LogFaultTests
     [Test]
     public async Task AnAccessLogOnAFullDisk_IsSaidOnceInTheErrorLog_AndEveryRequestIsServed(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--access-logfile", "/dev/full", "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--access-logfile", "/dev/full");
         await using var _ = server;
 
         for (var i = 0; i < 30; i++)
@@ -62,7 +62,7 @@ public sealed class LogFaultTests
         var logs = temp.File("logs");
         Directory.CreateDirectory(logs);
         var log = Path.Combine(logs, "error.log");
-        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "debug", "--error-logfile", log, "--no-control-socket", Paths.TestApp("testapp")]);
+        var server = ServerProcess.Start(["-b", "unix:" + socket, "-w", "1", "--log-level", "debug", "--error-logfile", log, Paths.TestApp("testapp")]);
         await using var _ = server;
         await Wait.Until(() => Read(log).Contains("ready after", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "a ready worker in the log", ct, () => Read(log) + server.Output);
 

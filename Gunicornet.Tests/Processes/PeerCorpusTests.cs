@@ -27,7 +27,7 @@ public sealed class PeerCorpusTests
         Assert.That(recorded.Keys, Is.EquivalentTo(cases), "every case of the corpus is recorded");
 
         var (server, url) = await ServerProcess.StartReady(
-            Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, ct, "--keep-alive", "1", "--no-control-socket");
+            Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, ct, "--keep-alive", "1");
         await using var _ = server;
         var worker = server.LiveWorkers().Single();
 

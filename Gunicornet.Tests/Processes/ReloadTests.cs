@@ -29,7 +29,7 @@ public sealed class ReloadTests
         for (var generation = 2; generation <= 11; generation++)
         {
             server.Signal(Signal.Hup);
-            await server.WaitForLine(new Regex($"Reload complete: generation {generation} serving with 2 workers"), ct);
+            await server.WaitForReload(generation, ct);
         }
 
         var during = load.Succeeded;
@@ -91,7 +91,7 @@ public sealed class ReloadTests
         }
 
         server.Signal(Signal.Hup);
-        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await server.WaitForReload(2, ct);
         await load.StopAsync();
 
         Assert.That(load.Failed, Is.Zero, load.ToString());
@@ -123,8 +123,34 @@ public sealed class ReloadTests
 
         File.WriteAllText(config, """{ "workers": 2 }""");
         server.Signal(Signal.Hup);
-        await server.WaitForLine(new Regex("Reload complete: generation 2 serving with 2 workers"), ct);
+        await server.WaitForReload(2, ct);
         await Wait.Until(() => server.LiveWorkers().Count == 2 && !server.LiveWorkers().Intersect(before).Any(), TimeSpan.FromSeconds(30), "two new workers", ct, () => server.Output);
+    }
+
+    [Test]
+    public async Task APyConfig_IsRunWithPythonAgainOnHup(CancellationToken ct)
+    {
+        // A config as gunicorn's users write them: computed, reading a file beside it.
+        var config = _temp.File("gunicorn.conf.py");
+        File.WriteAllText(config, """
+            import os
+            workers = int(open("workers.txt").read()) * 1
+            bind = "unix:" + os.path.join(os.getcwd(), "app.sock")
+            def when_ready(server):
+                pass
+            """);
+        File.WriteAllText(_temp.File("workers.txt"), "1");
+        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, Paths.Sample("hello")]);
+        await using var _ = server;
+        await server.WaitForReady(1, ct);
+        Assert.That((await Http.GetUnix(_temp.File("app.sock"), "/", ct)).Status, Is.EqualTo(200));
+        Assert.That(server.Output, Does.Contain("line 4: when_ready has no effect here: server hooks"));
+
+        File.WriteAllText(_temp.File("workers.txt"), "2");
+        server.Signal(Signal.Hup);
+        await server.WaitForReload(2, ct);
+
+        await Wait.Until(() => server.ShowWorkers().Count(w => w.Generation == 2 && w.State == "ready") == 2, TimeSpan.FromSeconds(30), "two ready workers of generation 2", ct, () => server.Output);
     }
 
     [Test]
@@ -134,14 +160,14 @@ public sealed class ReloadTests
         string Socket(string name) => _temp.File(name + ".sock");
         void Bind(params string[] names) => File.WriteAllText(config, System.Text.Json.JsonSerializer.Serialize(new { bind = names.Select(n => "unix:" + Socket(n)) }));
         Bind("a", "b");
-        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, "--no-control-socket", Paths.Sample("hello")]);
+        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, Paths.Sample("hello")]);
         await using var _ = server;
         await server.WaitForReady(1, ct);
         var kept = new FileInfo(Socket("b")).CreationTimeUtc;
 
         Bind("b", "c");
         server.Signal(Signal.Hup);
-        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await server.WaitForReload(2, ct);
         await server.WaitForLine(new Regex(Regex.Escape($"Stopped listening at: unix:{Socket("a")} (no generation serves it any more)")), ct);
 
         Assert.That(server.Output, Does.Contain($"Listening at: unix:{Socket("c")}"), "the new address bound");
@@ -157,7 +183,7 @@ public sealed class ReloadTests
     {
         var config = _temp.File("gunicornet.json");
         File.WriteAllText(config, $$"""{ "bind": ["unix:{{_temp.File("a.sock")}}"] }""");
-        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, "--no-control-socket", Paths.Sample("hello")]);
+        var server = ServerProcess.Start(["--log-level", "debug", "-c", config, Paths.Sample("hello")]);
         await using var _ = server;
         await server.WaitForReady(1, ct);
         using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
@@ -183,7 +209,7 @@ public sealed class ReloadTests
 
         server.Signal(Signal.Hup);
 
-        await server.WaitForLine(new Regex("Reload complete: generation 2"), ct);
+        await server.WaitForReload(2, ct);
         Assert.That(server.HasExited, Is.False);
     }
 

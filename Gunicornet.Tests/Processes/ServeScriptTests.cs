@@ -14,7 +14,7 @@ public sealed class ServeScriptTests
         using var dir = new TempDirectory("gunicornet-serve");
         var socket = dir.File("s");
         var server = ServerProcess.Start(
-            ["-b", "unix:" + socket, "-w", "2", "--log-level", "debug", "--no-control-socket"],
+            ["-b", "unix:" + socket, "-w", "2", "--log-level", "debug"],
             fileName: Path.Combine(Paths.Root, "scripts", "serve"));
         await using var _ = server;
 

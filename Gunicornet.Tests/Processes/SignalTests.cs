@@ -199,7 +199,7 @@ public sealed class SignalTests
         // signal is ignored when the master starts. The shell then execs the master in its place.
         var signal = Enum.Parse<Signal>(name);
         var server = ServerProcess.Start(
-            ["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", Paths.Sample("hello")],
+            ["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", Paths.Sample("hello")],
             fileName: "sh",
             prefix: ["-c", "trap '' INT QUIT TERM HUP; exec \"$0\" \"$@\"", Paths.Server]);
         await using var _ = server;

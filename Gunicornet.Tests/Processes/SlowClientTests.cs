@@ -20,7 +20,7 @@ public sealed class SlowClientTests
     [Test]
     public async Task Slowloris_HoldsNoWorker_AndIsCutOffAtTheHeaderTimeout(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--header-timeout", "6", "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--header-timeout", "6");
         await using var _ = server;
 
         await AssertServedMeanwhile_ThenCutOff(url, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ", ct);
@@ -30,7 +30,7 @@ public sealed class SlowClientTests
     public async Task TheHeaderTimeout_IsTheOneConfigured_AndTheAnswerIs408(CancellationToken ct)
     {
         // 3 s, against the default of 30: a cut-off in seconds shows the setting applies.
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--header-timeout", "3", "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--header-timeout", "3");
         await using var _ = server;
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, url.Port), ct);
@@ -61,7 +61,7 @@ public sealed class SlowClientTests
     [Test]
     public async Task ASlowBody_HoldsNoWorker_AndIsCutOffBelowTheMinimumDataRate(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, ct, "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp") + ":TestApp.EchoApp", workers: 1, ct);
         await using var _ = server;
 
         // 10 bytes a second of a 100 kB body; Kestrel wants 240 bytes a second after a 5 s grace.

@@ -25,7 +25,7 @@ public sealed partial class SnapshotTests
         File.WriteAllBytes(dir.File("uploads/photo.dll"), new byte[5 << 20]);
         File.WriteAllBytes(dir.File("data.db"), new byte[5 << 20]);
         var server = ServerProcess.Start(
-            ["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", dir.File("testapp.dll")],
+            ["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", dir.File("testapp.dll")],
             new Dictionary<string, string?> { ["TMPDIR"] = dir.Path });
         await using var _ = server;
         var url = await server.WaitForListening(ct);
@@ -54,7 +54,7 @@ public sealed partial class SnapshotTests
             big.SetLength(1L << 31);
         }
 
-        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--no-control-socket", dir.File("testapp.dll")]);
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", dir.File("testapp.dll")]);
         await using var _ = server;
 
         Assert.That(await server.WaitForExit(ct), Is.EqualTo(1));
@@ -66,7 +66,7 @@ public sealed partial class SnapshotTests
     {
         using var temp = new TempDirectory("gunicornet-snap");
         var environment = new Dictionary<string, string?> { ["TMPDIR"] = temp.Path };
-        var live = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", Paths.TestApp("testapp")], environment);
+        var live = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", Paths.TestApp("testapp")], environment);
         await using var _ = live;
         await live.WaitForReady(1, ct);
 
@@ -79,7 +79,7 @@ public sealed partial class SnapshotTests
             File.WriteAllBytes(Path.Combine(temp.Path, $"gunicornet-{pid}", "gen-1", "app.dll"), new byte[1 << 20]);
         }
 
-        var next = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", Paths.TestApp("testapp")], environment);
+        var next = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", Paths.TestApp("testapp")], environment);
         await using var __ = next;
         await next.WaitForReady(1, ct);
         other.Kill();
@@ -94,7 +94,7 @@ public sealed partial class SnapshotTests
     public async Task AStoppedMaster_RemovesItsFolder(CancellationToken ct)
     {
         using var temp = new TempDirectory("gunicornet-snap");
-        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", "--no-control-socket", Paths.TestApp("testapp")], new Dictionary<string, string?> { ["TMPDIR"] = temp.Path });
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "-w", "1", "--log-level", "debug", Paths.TestApp("testapp")], new Dictionary<string, string?> { ["TMPDIR"] = temp.Path });
         await using var _ = server;
         await server.WaitForReady(1, ct);
         Assert.That(Directory.Exists(Path.Combine(temp.Path, $"gunicornet-{server.Pid}")), Is.True);

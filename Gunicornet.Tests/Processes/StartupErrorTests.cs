@@ -164,7 +164,7 @@ public sealed class StartupErrorTests
     [Test]
     public async Task GunicornSettingsWithNoEffect_StartTheServer_WithAWarningEachInTheLog(CancellationToken ct)
     {
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "-k", "gevent", "--threads", "8", "--preload", "--no-control-socket");
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "-k", "gevent", "--threads", "8", "--preload");
         await using var _ = server;
 
         Assert.That((await Http.Get(url, "/", ct)).Status, Is.EqualTo(200));

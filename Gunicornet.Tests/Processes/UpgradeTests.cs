@@ -23,7 +23,9 @@ public sealed class UpgradeTests
     public async Task Usr2_StartsANewMasterOnTheSameSockets_WinchAndTermToTheOldFinishTheUpgrade(CancellationToken ct)
     {
         var pidFile = _temp.File("master.pid");
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--pid", pidFile);
+        // No control socket: the new master's would wait for the old one's to be free, so the test
+        // learns which workers are ready, of either master, from their ready lines.
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--pid", pidFile, "--no-control-socket");
         await using var _ = server;
         var oldWorkers = server.LiveWorkers();
         var load = KeepAliveLoad.Start(url.Port, connections: 4);
@@ -83,7 +85,9 @@ public sealed class UpgradeTests
     public async Task Usr2_RolledBack_ByHupToTheOldMasterAndTermToTheNewOne_GivesThePidfileBack(CancellationToken ct)
     {
         var pidFile = _temp.File("master.pid");
-        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile);
+        // No control socket: the new master's would wait for the old one's to be free, so the test
+        // learns which workers are ready, of either master, from their ready lines.
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 1, ct, "--pid", pidFile, "--no-control-socket");
         await using var _ = server;
         var oldWorker = server.LiveWorkers().Single();
 
