@@ -144,7 +144,7 @@ public sealed class StartupErrorTests
 
         Assert.That(code, Is.EqualTo(0));
         Assert.That(help, Does.Contain("-b, --bind").And.Contain("-w, --workers").And.Contain("--graceful-timeout").And.Contain("APP"));
-        Assert.That(stdout, Has.One.Contains("-c, --config <FILE>").And.Contains("(e.g. {\"workers\": 3}), or a gunicorn .py config of plain name = value assignments."), "whole sentences, not cut at e.g.");
+        Assert.That(stdout, Has.One.Contains("-c, --config <FILE>").And.Contains("(e.g. {\"workers\": 3}), or a gunicorn .py config, run with python3 as gunicorn runs it (without python3, its plain name = value assignments are read)."), "whole sentences, not cut at e.g.");
         Assert.That(stdout, Has.One.Contains("--reload-extra-file <FILE>").And.EndsWith("(e.g. appsettings.json outside the app's directory); repeatable."));
         Assert.That(stdout, Has.One.Contains("--control-socket-mode <MODE>").And.EndsWith("[default: 0o600]"), "modes in octal");
         Assert.That(stdout, Has.None.Contains("--threads").And.None.Contains("--worker-class"), "gunicorn's settings with no effect are not listed");
