@@ -97,15 +97,16 @@ internal static class ControlClient
     {
         if (answer["workers"] is JsonArray workers)
         {
-            var lines = new List<string[]> { new[] { "PID", "GEN", "AGE", "UPTIME", "STATE", "REQUESTS", "IN_FLIGHT", "RSS_MB", "LAST_BEAT" } };
+            var lines = new List<string[]> { new[] { "PID", "SLOT", "GEN", "AGE", "UPTIME", "STATE", "REQUESTS", "IN_FLIGHT", "RSS_MB", "LAST_BEAT", "REPLACING" } };
             foreach (var w in workers.OfType<JsonObject>())
             {
                 lines.Add(
                 [
-                    Text(w["pid"]), Text(w["generation"]), Text(w["age"]), Seconds(w["uptime_s"]), Text(w["state"]),
+                    Text(w["pid"]), Text(w["slot"]), Text(w["generation"]), Text(w["age"]), Seconds(w["uptime_s"]), Text(w["state"]),
                     Text(w["requests"]), Text(w["in_flight"]),
                     w["rss_kb"] is { } rss ? (rss.GetValue<long>() / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) : "-",
                     w["last_beat_s"] is { } beat ? Seconds(beat) + " ago" : "-",
+                    w["replacing"] is { } reason ? Text(reason) : "-",
                 ]);
             }
 

@@ -10,7 +10,7 @@ public sealed class ControlMessageTests
     {
         yield return new Booted();
         yield return new Ready();
-        yield return new Heartbeat(12345678901, 7, 250);
+        yield return new Heartbeat(12345678901, 7, 250, 183_456);
         yield return new Exiting("max requests reached");
         yield return new Failed("App failed to load: type 'Nope' not found");
     }
@@ -27,7 +27,7 @@ public sealed class ControlMessageTests
 
     [Test]
     public void Heartbeat_HasReadableFields() =>
-        Assert.That(new Heartbeat(3, 1, 20).Format(), Is.EqualTo("heartbeat served=3 inflight=1 oldest_ms=20"));
+        Assert.That(new Heartbeat(3, 1, 20, 4096).Format(), Is.EqualTo("heartbeat served=3 inflight=1 oldest_ms=20 rss_kb=4096"));
 
     [Test]
     public void Failed_KeepsItsMessageOnOneLine() =>
@@ -46,5 +46,5 @@ public sealed class ControlMessageTests
 
     [Test]
     public void UnknownHeartbeatFields_AreSkipped_SoANewerWorkerCanAddSome() =>
-        Assert.That(ControlMessage.Parse("heartbeat served=1 inflight=0 oldest_ms=0 rss=5"), Is.EqualTo(new Heartbeat(1, 0, 0)));
+        Assert.That(ControlMessage.Parse("heartbeat served=1 inflight=0 oldest_ms=0 future=5"), Is.EqualTo(new Heartbeat(1, 0, 0)));
 }

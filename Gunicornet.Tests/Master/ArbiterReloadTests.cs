@@ -184,6 +184,88 @@ public sealed class ArbiterReloadTests
     }
 
     [Test]
+    public async Task MaxWorkerMemory_ReplacesAWorkerThatGrewOverIt_SuccessorFirst(CancellationToken ct)
+    {
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.MaxWorkerMemory, 100));
+
+        Launched[0].Beat(served: 1, rssKb: 60 * 1024);
+        Launched[0].Beat(served: 2, rssKb: 100 * 1024);
+        await Until(() => arbiter.Workers[0].Served == 2, "the heartbeats", ct);
+        Assert.That(Launched, Has.Length.EqualTo(1), "at the limit is not over it");
+
+        Launched[0].Beat(served: 3, rssKb: (100 * 1024) + 1);
+        await Until(() => Launched.Length == 2, "a successor", ct);
+        Assert.That(Launched[0].Signals, Is.Empty, "still serving while its successor boots");
+        Assert.That(arbiter.Workers[0].ReplaceReason, Is.EqualTo("memory"));
+        Launched[1].Ready();
+        await Until(() => Launched[0].Signals.Contains(Signal.Term), "retired once the successor is ready", ct);
+        Assert.That(_log.Has($"Autorestarting worker (pid:{Launched[0].Pid}, slot 1): 100 MB resident, over --max-worker-memory 100 MB"), Is.True, _log.ToString());
+        Assert.That(arbiter.Workers.Single(w => w.Pid == Launched[1].Pid).Slot, Is.EqualTo(1), "the successor takes its slot");
+    }
+
+    [Test]
+    public async Task MaxWorkerMemory_KeepsAWorkerOverItAtBoot_SayingSoOnce(CancellationToken ct)
+    {
+        await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.MaxWorkerMemory, 50));
+
+        for (var beat = 1; beat <= 5; beat++)
+        {
+            Launched[0].Beat(served: beat, rssKb: (60 + beat) * 1024);
+        }
+
+        await Until(() => _log.Has("kept, since its successors would boot as big"), "the warning", ct);
+        Launched[0].Beat(served: 6, rssKb: 500 * 1024);
+        Launched[0].Ready();
+        await Until(() => _hooks.Statuses.Count > 0, "the loop to turn", ct);
+        Assert.That(Launched, Has.Length.EqualTo(1), "no replacement: it would boot as big and loop");
+        Assert.That(_log.Lines.Count(l => l.Contains("right after boot, over --max-worker-memory 50 MB")), Is.EqualTo(1), _log.ToString());
+    }
+
+    [Test]
+    public async Task MaxWorkerLifetime_ReplacesAWorkerThatOld(CancellationToken ct)
+    {
+        // No heartbeat timeout: the clock jumps a minute between two beats.
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.MaxWorkerLifetime, 60).With(Settings.Timeout, 0));
+
+        _time.Advance(TimeSpan.FromSeconds(59));
+        Launched[0].Beat(served: 1);
+        await Until(() => arbiter.Workers[0].Served == 1, "the heartbeat", ct);
+        Assert.That(Launched, Has.Length.EqualTo(1), "59 s is within the lifetime");
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Launched[0].Beat(served: 2);
+        await Until(() => Launched.Length == 2, "a successor", ct);
+        Launched[1].Ready();
+        await Until(() => Launched[0].Signals.Contains(Signal.Term), "retired once the successor is ready", ct);
+        Assert.That(_log.Has($"Autorestarting worker (pid:{Launched[0].Pid}, slot 1) after 60s (--max-worker-lifetime)"), Is.True, _log.ToString());
+    }
+
+    [Test]
+    public async Task MaxWorkerLifetimeJitter_GivesEachWorkerALifetimeWithinTheRange(CancellationToken ct)
+    {
+        var spread = await StartReady(20, ct, RecordingHooks.Config(20).With(Settings.MaxWorkerLifetime, 60).With(Settings.MaxWorkerLifetimeJitter, 30));
+        var ends = spread.Workers.Select(w => (w.RetireAt!.Value - w.SpawnedAt).TotalSeconds).ToList();
+        Assert.That(ends, Is.All.InRange(60, 90));
+        Assert.That(ends.Distinct().Count(), Is.GreaterThan(1), "20 workers do not all draw the same lifetime");
+    }
+
+    [Test]
+    public async Task Slots_AreOneToN_AReplacementTakesItsPredecessors_AndANewGenerationTakesThemOver(CancellationToken ct)
+    {
+        var arbiter = await StartReady(3, ct);
+        Assert.That(arbiter.Workers.Select(w => w.Slot), Is.EqualTo(new[] { 1, 2, 3 }));
+
+        Launched[1].Exit(137);
+        await Until(() => Launched.Length == 4, "a replacement", ct);
+        Assert.That(arbiter.Workers.Single(w => w.Pid == Launched[3].Pid).Slot, Is.EqualTo(2));
+        Launched[3].Ready();
+
+        arbiter.OnSignal(Signal.Hup);
+        await Until(() => Launched.Length == 7, "the new generation", ct);
+        Assert.That(arbiter.Workers.Where(w => w.Generation == 2).Select(w => w.Slot).Order(), Is.EqualTo(new[] { 1, 2, 3 }));
+    }
+
+    [Test]
     public async Task MaxRequestsJitter_GivesEachWorkerALimitWithinTheRange(CancellationToken ct)
     {
         var arbiter = await StartReady(20, ct, RecordingHooks.Config(20).With(Settings.MaxRequests, 100).With(Settings.MaxRequestsJitter, 50));

@@ -89,6 +89,56 @@ public sealed class LivenessTests
     }
 
     [Test]
+    public async Task AnAppThatLeaksMemory_IsRecycledByMaxWorkerMemory_AndItsSuccessorStartsSmall(CancellationToken ct)
+    {
+        const int LimitMb = 200;
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--max-worker-memory", LimitMb.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var _ = server;
+        var leaker = server.LiveWorkers().Single();
+        Assert.That(ProcessInfo.RssKb(leaker), Is.LessThan(LimitMb * 1024 / 2), "the worker boots well under the limit");
+        var load = KeepAliveLoad.Start(url.Port, connections: 2);
+
+        // A megabyte kept per request, until the master has replaced it (bounded: twice the limit).
+        for (var i = 1; i <= 2 * LimitMb && ProcessInfo.IsAlive(leaker) && !server.ShowWorkers().Any(w => w.Pid != leaker); i++)
+        {
+            Assert.That((await Http.Get(url, "/leak", ct)).Status, Is.EqualTo(200));
+        }
+
+        await Wait.Until(() => !ProcessInfo.IsAlive(leaker), TimeSpan.FromSeconds(30), "the leaking worker to be retired", ct, () => server.Output);
+        await load.StopAsync();
+        var live = server.LiveWorkers();
+        Assert.That(live, Has.Count.EqualTo(1), server.Output);
+        var successor = live[0];
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(server.Output, Does.Match($@"Autorestarting worker \(pid:{leaker}, slot 1\): \d+ MB resident, over --max-worker-memory {LimitMb} MB"));
+        Assert.That(server.ShowWorkers().Single().Generation, Is.EqualTo(1), "replaced in its generation, not reloaded");
+        Assert.That(await Http.Get(url, "/leak", ct), Is.EqualTo((200, "1")), "the successor starts with nothing leaked");
+        Assert.That(ProcessInfo.RssKb(successor), Is.LessThan(LimitMb * 1024));
+    }
+
+    [Test]
+    public async Task MaxWorkerLifetime_ReplacesAWorker_WithItsSuccessorReadyFirst_AndNoRequestLost(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(Paths.Sample("hello"), workers: 2, ct, "--max-worker-lifetime", "3", "--max-worker-lifetime-jitter", "2");
+        await using var _ = server;
+        var first = server.LiveWorkers();
+        var workers = server.Ask("show workers")!["workers"]!.AsArray();
+        Assert.That(workers.Select(w => (double)w!["lifetime_left_s"]!), Is.All.InRange(0.0, 5.0));
+        var load = KeepAliveLoad.Start(url.Port, connections: 4);
+
+        await Wait.Until(() => first.All(w => !ProcessInfo.IsAlive(w)) && server.ShowWorkers().Count(w => w.State == "ready") == 2, TimeSpan.FromSeconds(30), "both first workers replaced", ct, () => server.Output);
+        await load.StopAsync();
+
+        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(server.ShowWorkers().Select(w => w.Generation), Is.All.EqualTo(1), "replaced in their generation");
+        foreach (var pid in first)
+        {
+            Assert.That(server.Output, Does.Match($@"Autorestarting worker \(pid:{pid}, slot [12]\) after \d+s \(--max-worker-lifetime\)"));
+        }
+    }
+
+    [Test]
     public async Task AWorkerThatKeepsCrashingSoonAfterBoot_IsRespawnedWithAGrowingDelay(CancellationToken ct)
     {
         var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", Paths.TestApp("testapp") + ":TestApp.CrashingApp"]);

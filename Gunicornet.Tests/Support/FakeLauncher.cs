@@ -68,7 +68,7 @@ internal sealed class FakeWorker(int pid, int age, int generation, IWorkerObserv
     public void Ready() => observer.OnMessage(new Ready());
 
     /// <summary>The worker sends a heartbeat.</summary>
-    public void Beat(long served, int inFlight = 0, long oldestInFlightMs = 0) => observer.OnMessage(new Heartbeat(served, inFlight, oldestInFlightMs));
+    public void Beat(long served, int inFlight = 0, long oldestInFlightMs = 0, long rssKb = 0) => observer.OnMessage(new Heartbeat(served, inFlight, oldestInFlightMs, rssKb));
 
     /// <summary>The worker exits with <paramref name="code"/>.</summary>
     public void Exit(int code) => observer.OnExit(code);

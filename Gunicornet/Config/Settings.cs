@@ -119,6 +119,36 @@ internal static class Settings
         validate: v => v >= 0 ? null : "must not be negative",
         metaVar: "INT");
 
+    /// <summary><c>--max-worker-memory</c>.</summary>
+    public static readonly Setting<int> MaxWorkerMemory = new(
+        "max_worker_memory",
+        "Worker Processes",
+        ["--max-worker-memory"],
+        "Replace a worker whose resident memory exceeds this many megabytes, as --max-requests replaces one (its successor is ready first, then it drains); checked at each heartbeat (every second). A worker already over it at its first heartbeat after boot is kept, said once: replacing it would loop. Not in gunicorn. 0 turns it off. Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "MB");
+
+    /// <summary><c>--max-worker-lifetime</c>.</summary>
+    public static readonly Setting<int> MaxWorkerLifetime = new(
+        "max_worker_lifetime",
+        "Worker Processes",
+        ["--max-worker-lifetime"],
+        "Replace a worker once it is this many seconds old, as --max-requests replaces one. Not in gunicorn. 0 turns it off. Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
+    /// <summary><c>--max-worker-lifetime-jitter</c>.</summary>
+    public static readonly Setting<int> MaxWorkerLifetimeJitter = new(
+        "max_worker_lifetime_jitter",
+        "Worker Processes",
+        ["--max-worker-lifetime-jitter"],
+        "A random 0..N seconds added to max-worker-lifetime per worker, so that the workers of one generation are not all replaced at once. Defaults to 0.",
+        _ => 0,
+        validate: v => v >= 0 ? null : "must not be negative",
+        metaVar: "INT");
+
     /// <summary><c>--keep-alive</c>.</summary>
     public static readonly Setting<int> KeepAlive = new(
         "keepalive",
@@ -558,7 +588,7 @@ internal static class Settings
     public static readonly IReadOnlyList<Setting> All =
     [
         Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive, HeaderTimeout,
-        MaxRequests, MaxRequestsJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
+        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
         ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,

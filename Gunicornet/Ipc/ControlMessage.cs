@@ -4,7 +4,7 @@ namespace Gunicornet.Ipc;
 
 /// <summary>
 /// A message from a worker to its master, one text line on the worker's control pipe:
-/// <c>booted</c>, <c>ready</c>, <c>heartbeat served=N inflight=N oldest_ms=N</c>, <c>exiting REASON</c>,
+/// <c>booted</c>, <c>ready</c>, <c>heartbeat served=N inflight=N oldest_ms=N rss_kb=N</c>, <c>exiting REASON</c>,
 /// <c>failed MESSAGE</c>.
 /// </summary>
 internal abstract record ControlMessage
@@ -44,16 +44,16 @@ internal sealed record Ready : ControlMessage
     public override string Format() => "ready";
 }
 
-/// <summary>The worker is alive; sent from the thread pool once a second, with its counters.</summary>
-internal sealed record Heartbeat(long Served, int InFlight, long OldestInFlightMs) : ControlMessage
+/// <summary>The worker is alive; sent from the thread pool once a second, with its counters and its resident memory.</summary>
+internal sealed record Heartbeat(long Served, int InFlight, long OldestInFlightMs, long RssKb = 0) : ControlMessage
 {
     /// <inheritdoc />
     public override string Format() =>
-        string.Create(CultureInfo.InvariantCulture, $"heartbeat served={Served} inflight={InFlight} oldest_ms={OldestInFlightMs}");
+        string.Create(CultureInfo.InvariantCulture, $"heartbeat served={Served} inflight={InFlight} oldest_ms={OldestInFlightMs} rss_kb={RssKb}");
 
     internal static Heartbeat? ParseFields(string text)
     {
-        long served = 0, oldest = 0;
+        long served = 0, oldest = 0, rss = 0;
         var inFlight = 0;
         foreach (var field in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -69,6 +69,7 @@ internal sealed record Heartbeat(long Served, int InFlight, long OldestInFlightM
                 "served" => long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out served),
                 "inflight" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out inFlight),
                 "oldest_ms" => long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out oldest),
+                "rss_kb" => long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rss),
                 _ => true,
             };
             if (!ok)
@@ -77,7 +78,7 @@ internal sealed record Heartbeat(long Served, int InFlight, long OldestInFlightM
             }
         }
 
-        return new Heartbeat(served, inFlight, oldest);
+        return new Heartbeat(served, inFlight, oldest, rss);
     }
 }
 

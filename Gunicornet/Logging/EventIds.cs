@@ -48,6 +48,9 @@ internal static class EventIds
     public const int ReloadRefused = 122;
     public const int ReloadFailed = 123;
     public const int LoopError = 124;
+    public const int MaxMemory = 125;
+    public const int OverMemoryAtBoot = 126;
+    public const int MaxLifetime = 127;
 
     // the binary upgrade (USR2) (BinaryUpgrade)
     public const int BinaryUpgradeStarted = 200;

@@ -57,6 +57,15 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = EventIds.BootTimeout, Level = LogLevel.Error, Message = "Worker (pid:{Pid}) not ready after {Seconds:F0}s (boot timeout); sending SIGKILL")]
     private partial void LogBootTimeout(int pid, double seconds);
 
+    [LoggerMessage(EventId = EventIds.MaxMemory, Level = LogLevel.Information, Message = "Autorestarting worker (pid:{Pid}, slot {Slot}): {Megabytes} MB resident, over --max-worker-memory {Limit} MB")]
+    private partial void LogMaxMemory(int pid, int slot, long megabytes, int limit);
+
+    [LoggerMessage(EventId = EventIds.OverMemoryAtBoot, Level = LogLevel.Warning, Message = "Worker (pid:{Pid}) has {Megabytes} MB resident right after boot, over --max-worker-memory {Limit} MB: kept, since its successors would boot as big (raise the limit)")]
+    private partial void LogOverMemoryAtBoot(int pid, long megabytes, int limit);
+
+    [LoggerMessage(EventId = EventIds.MaxLifetime, Level = LogLevel.Information, Message = "Autorestarting worker (pid:{Pid}, slot {Slot}) after {Seconds:F0}s (--max-worker-lifetime)")]
+    private partial void LogMaxLifetime(int pid, int slot, double seconds);
+
     [LoggerMessage(EventId = EventIds.MaxRequests, Level = LogLevel.Information, Message = "Autorestarting worker (pid:{Pid}) after {Served} requests")]
     private partial void LogMaxRequests(int pid, long served);
 

@@ -81,8 +81,14 @@ internal sealed partial class Arbiter
 
     private void SpawnWorker()
     {
-        var worker = new WorkerHandle(++_lastAge, Generation, _time.GetUtcNow(), Post)
+        var now = _time.GetUtcNow();
+        var lifetime = _config.Get(Settings.MaxWorkerLifetime);
+        var jitter = _config.Get(Settings.MaxWorkerLifetimeJitter);
+        var taken = _workers.Where(w => w.State != WorkerState.Stopping && !w.ToReplace).Select(w => w.Slot).ToHashSet();
+        var worker = new WorkerHandle(++_lastAge, Generation, now, Post)
         {
+            Slot = Enumerable.Range(1, taken.Count + 1).First(slot => !taken.Contains(slot)),
+            RetireAt = lifetime > 0 ? now + TimeSpan.FromSeconds(lifetime + (jitter > 0 ? _random.Next(0, jitter + 1) : 0)) : null,
             ServedLimit = _config.Get(Settings.MaxRequests) > 0
                 ? _config.Get(Settings.MaxRequests) + (_config.Get(Settings.MaxRequestsJitter) > 0 ? _random.NextInt64(0, _config.Get(Settings.MaxRequestsJitter) + 1L) : 0)
                 : 0,
@@ -232,6 +238,7 @@ internal sealed partial class Arbiter
             else
             {
                 worker.ToReplace = false;
+                worker.ReplaceReason = null;
             }
         }
 

@@ -97,7 +97,7 @@ internal sealed partial class Arbiter
             }
             else
             {
-                worker.ToReplace = true;
+                Replace(worker, "reload");
             }
         }
 

@@ -119,20 +119,10 @@ internal sealed partial class Arbiter
                 worker.Served = h.Served;
                 worker.InFlight = h.InFlight;
                 worker.OldestInFlight = TimeSpan.FromMilliseconds(h.OldestInFlightMs);
-                if (worker.ServedLimit > 0 && h.Served >= worker.ServedLimit && !worker.ToReplace && worker.State == WorkerState.Ready)
+                worker.RssKb = h.RssKb;
+                if (worker.State == WorkerState.Ready && !worker.ToReplace)
                 {
-                    // Replaced before it leaves: the pool spawns a successor and retires this one
-                    // only when the successor is ready.
-                    worker.ToReplace = true;
-                    LogMaxRequests(worker.Pid, h.Served);
-                }
-
-                if (_config.Get(Settings.RequestTimeout) > 0 && worker.OldestInFlight >= _config.Seconds(Settings.RequestTimeout) && !worker.ToReplace && worker.State == WorkerState.Ready)
-                {
-                    // A hung request: the worker is replaced as for max-requests, and the request has
-                    // the graceful timeout left to finish before the worker is killed.
-                    worker.ToReplace = true;
-                    LogRequestTimeout(worker.Pid, worker.OldestInFlight.TotalSeconds, _config.Get(Settings.RequestTimeout));
+                    CheckRecycling(worker);
                 }
 
                 break;
@@ -143,6 +133,53 @@ internal sealed partial class Arbiter
                 worker.Failure = f.Message;
                 break;
         }
+    }
+
+    /// <summary>
+    /// At each heartbeat of a serving worker: replaced (its successor first) after max-requests, a hung
+    /// request, too much memory, or its lifetime.
+    /// </summary>
+    private void CheckRecycling(WorkerHandle worker)
+    {
+        if (worker.ServedLimit > 0 && worker.Served >= worker.ServedLimit)
+        {
+            Replace(worker, "max_requests");
+            LogMaxRequests(worker.Pid, worker.Served);
+        }
+        else if (_config.Get(Settings.RequestTimeout) > 0 && worker.OldestInFlight >= _config.Seconds(Settings.RequestTimeout))
+        {
+            // A hung request: the request has the graceful timeout left to finish before the worker is killed.
+            Replace(worker, "request_timeout");
+            LogRequestTimeout(worker.Pid, worker.OldestInFlight.TotalSeconds, _config.Get(Settings.RequestTimeout));
+        }
+        else if (_config.Get(Settings.MaxWorkerMemory) is > 0 and var limit && worker.RssKb > limit * 1024L && !worker.OverMemoryAtBoot)
+        {
+            if (!worker.MemoryLooked)
+            {
+                // Its successor would boot as big: replacing it would loop.
+                worker.OverMemoryAtBoot = true;
+                LogOverMemoryAtBoot(worker.Pid, worker.RssKb / 1024, limit);
+            }
+            else
+            {
+                Replace(worker, "memory");
+                LogMaxMemory(worker.Pid, worker.Slot, worker.RssKb / 1024, limit);
+            }
+        }
+        else if (worker.RetireAt is { } retireAt && _time.GetUtcNow() >= retireAt)
+        {
+            Replace(worker, "lifetime");
+            LogMaxLifetime(worker.Pid, worker.Slot, (_time.GetUtcNow() - worker.SpawnedAt).TotalSeconds);
+        }
+
+        worker.MemoryLooked = true;
+    }
+
+    /// <summary>Marks a serving worker for replacement: the pool spawns a successor and retires it only once that one is ready.</summary>
+    private static void Replace(WorkerHandle worker, string reason)
+    {
+        worker.ToReplace = true;
+        worker.ReplaceReason = reason;
     }
 
     private void HandleReady(WorkerHandle worker)

@@ -238,19 +238,23 @@ internal sealed partial class ControlServer : IDisposable
         var now = _time.GetUtcNow();
         var workers = await InLoop(() => _arbiter.Workers
             .Where(w => w.Pid > 0)
-            .Select(w => (w.Pid, w.Generation, w.Age, w.SpawnedAt, w.Served, w.InFlight, w.State, w.LastSeen))
+            .Select(w => (w.Pid, w.Generation, w.Age, w.Slot, w.SpawnedAt, w.Served, w.InFlight, w.State, w.LastSeen, w.ReplaceReason, w.RetireAt, w.OverMemoryAtBoot))
             .ToList()).ConfigureAwait(false);
         return new JsonArray([.. workers.Select(w => (JsonNode)new JsonObject
         {
             ["pid"] = w.Pid,
             ["generation"] = w.Generation,
             ["age"] = w.Age,
+            ["slot"] = w.Slot,
             ["uptime_s"] = Math.Round((now - w.SpawnedAt).TotalSeconds, 1),
             ["requests"] = w.Served,
             ["in_flight"] = w.InFlight,
             ["rss_kb"] = ProcStatus(w.Pid, "VmRSS"),
             ["state"] = w.State.ToString().ToLowerInvariant(),
             ["last_beat_s"] = w.LastSeen == default ? null : Math.Round((now - w.LastSeen).TotalSeconds, 1),
+            ["replacing"] = w.ReplaceReason,
+            ["lifetime_left_s"] = w.RetireAt is { } at ? Math.Max(0, Math.Round((at - now).TotalSeconds, 1)) : null,
+            ["over_memory_at_boot"] = w.OverMemoryAtBoot,
         })]);
     }
 

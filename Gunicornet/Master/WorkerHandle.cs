@@ -46,6 +46,24 @@ internal sealed class WorkerHandle : IWorkerObserver
     /// <summary>The number of requests after which it is replaced; 0 for never.</summary>
     public long ServedLimit { get; init; }
 
+    /// <summary>When the worker is to be replaced for its age (<c>--max-worker-lifetime</c>), or null.</summary>
+    public DateTimeOffset? RetireAt { get; init; }
+
+    /// <summary>Its place in the pool, 1..workers: the lowest free at its spawn, so that a replacement takes its predecessor's.</summary>
+    public int Slot { get; init; }
+
+    /// <summary>Why it is to be replaced (reload, max_requests, request_timeout, memory, lifetime), once <see cref="ToReplace"/>.</summary>
+    public string? ReplaceReason { get; set; }
+
+    /// <summary>Its resident memory at its last heartbeat, in kilobytes.</summary>
+    public long RssKb { get; set; }
+
+    /// <summary>True once its first heartbeat after ready was looked at for the memory limit.</summary>
+    public bool MemoryLooked { get; set; }
+
+    /// <summary>True for a worker over the memory limit already at boot: kept, since its successor would be too.</summary>
+    public bool OverMemoryAtBoot { get; set; }
+
     /// <summary>True when it was killed for not becoming ready in time.</summary>
     public bool BootTimedOut { get; set; }
 

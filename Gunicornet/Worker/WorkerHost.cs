@@ -214,7 +214,7 @@ internal sealed partial class WorkerHost
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false)
-                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds)))
+                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds, Environment.WorkingSet / 1024)))
             {
             }
         }
