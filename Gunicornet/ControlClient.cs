@@ -28,7 +28,7 @@ internal static class ControlClient
         var json = new Option<bool>("--json", "-j") { Description = "Print the master's answer as JSON." };
         var words = new Argument<string[]>("COMMAND")
         {
-            Description = "show workers (the default), show stats, show listeners, show config, worker add [N], worker remove [N], worker kill PID, reload, reopen, shutdown [graceful|quick], help.",
+            Description = "show workers (the default), show stats, show listeners, show metrics, show config, worker add [N], worker remove [N], worker kill PID, reload, reopen, shutdown [graceful|quick], help.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         // A subcommand of the root, so that its help's usage line reads "gunicornet ctl ...".
@@ -113,6 +113,14 @@ internal static class ControlClient
             var widths = Enumerable.Range(0, lines[0].Length).Select(i => lines.Max(l => l[i].Length)).ToArray();
             var table = lines.Select(l => string.Join("  ", l.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
             return string.Join('\n', table.Append($"Total: {workers.Count} worker{(workers.Count == 1 ? "" : "s")}"));
+        }
+
+        if (answer["metrics"] is JsonArray samples && samples.All(m => m is JsonObject))
+        {
+            // One line per sample, as /metrics has them, the values aligned.
+            var names = samples.OfType<JsonObject>().Select(m => Text(m["name"]) + (Text(m["labels"]) is { Length: > 0 } and not "-" and var labels ? "{" + labels + "}" : "")).ToList();
+            var width = names.Count == 0 ? 0 : names.Max(n => n.Length);
+            return string.Join('\n', samples.OfType<JsonObject>().Select((m, i) => names[i].PadRight(width) + "  " + Text(m["value"])));
         }
 
         return string.Join('\n', Lines(answer, ""));

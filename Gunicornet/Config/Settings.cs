@@ -491,6 +491,16 @@ internal static class Settings
         "Send what the app writes to stdout into the error log too (stderr goes there already). Defaults to off.",
         _ => false);
 
+    /// <summary><c>--metrics-bind</c>.</summary>
+    public static readonly Setting<string[]> MetricsBind = new(
+        "metrics_bind",
+        "Metrics",
+        ["--metrics-bind"],
+        "Serve the pool's metrics (Prometheus text, or OpenMetrics when asked) at GET /metrics on this address, from the master: HOST:PORT or unix:PATH, repeatable. Not in gunicorn. Defaults to none: no metrics.",
+        _ => [],
+        validate: binds => binds.Select(b => BindAddress.TryParse(b, out var address, out var e) ? (address!.Kind == BindKind.Fd ? $"'{b}': metrics are served on an address, not an inherited descriptor" : null) : e).FirstOrDefault(e => e is not null),
+        metaVar: "ADDRESS");
+
     /// <summary><c>--control-socket</c>.</summary>
     public static readonly Setting<string> ControlSocket = new(
         "control_socket",
@@ -591,6 +601,6 @@ internal static class Settings
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
-        ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
+        MetricsBind, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
     ];
 }

@@ -5,7 +5,7 @@ namespace Gunicornet.Ipc;
 /// <summary>
 /// A message from a worker to its master, one text line on the worker's control pipe:
 /// <c>booted</c>, <c>ready</c>, <c>heartbeat served=N inflight=N oldest_ms=N rss_kb=N</c>, <c>exiting REASON</c>,
-/// <c>failed MESSAGE</c>.
+/// <c>failed MESSAGE</c>, <c>metrics FIELDS</c>.
 /// </summary>
 internal abstract record ControlMessage
 {
@@ -25,6 +25,7 @@ internal abstract record ControlMessage
             "heartbeat" => Heartbeat.ParseFields(rest),
             "exiting" => new Exiting(rest),
             "failed" => new Failed(rest),
+            "metrics" => new MetricsReport(rest),
             _ => null,
         };
     }
@@ -94,4 +95,83 @@ internal sealed record Failed(string Message) : ControlMessage
 {
     /// <inheritdoc />
     public override string Format() => "failed " + Message.ReplaceLineEndings(" ");
+}
+
+/// <summary>
+/// What a worker's HTTP server metrics did since its last report (sent with the heartbeat when the
+/// master serves metrics): <c>active_requests=N active_connections=N queued_connections=N rejected=N</c>
+/// (the gauges as they stand, the rejected connections since the last report), then
+/// <c>connection=H</c> and <c>request=METHOD,STATUS,ROUTE,H</c> histograms of what happened since,
+/// each <c>H</c> the counts per bucket of <see cref="Bounds"/> (the last above them all) and the sum,
+/// colon-separated; label values are percent-encoded.
+/// </summary>
+internal sealed record MetricsReport(string Fields) : ControlMessage
+{
+    /// <summary>
+    /// The histograms' bucket bounds, in seconds: OpenTelemetry's advice for
+    /// <c>http.server.request.duration</c>, which ASP.NET Core publishes with it.
+    /// </summary>
+    public static readonly double[] Bounds = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+    /// <inheritdoc />
+    public override string Format() => "metrics " + Fields;
+
+    /// <summary>A histogram's counts per bucket and sum.</summary>
+    public sealed record Histogram(long[] Buckets, double Sum);
+
+    /// <summary>The report's figures; null for one this version cannot read.</summary>
+    public (long ActiveRequests, long ActiveConnections, long QueuedConnections, long Rejected, Histogram? Connections, List<(string Method, string Status, string Route, Histogram Durations)> Requests)? Read()
+    {
+        long active = 0, connections = 0, queued = 0, rejected = 0;
+        Histogram? connectionDurations = null;
+        var requests = new List<(string, string, string, Histogram)>();
+        foreach (var field in Fields.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = field.IndexOf('=');
+            if (eq < 0)
+            {
+                return null;
+            }
+
+            var value = field[(eq + 1)..];
+            switch (field[..eq])
+            {
+                case "active_requests" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out active):
+                case "active_connections" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out connections):
+                case "queued_connections" when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out queued):
+                case "rejected" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rejected):
+                    break;
+                case "connection" when ReadHistogram(value) is { } histogram:
+                    connectionDurations = histogram;
+                    break;
+                case "request" when value.Split(',') is [var method, var status, var route, var h] && ReadHistogram(h) is { } histogram:
+                    requests.Add((Uri.UnescapeDataString(method), Uri.UnescapeDataString(status), Uri.UnescapeDataString(route), histogram));
+                    break;
+                case "active_requests" or "active_connections" or "queued_connections" or "rejected" or "connection" or "request":
+                    return null;
+            }
+        }
+
+        return (active, connections, queued, rejected, connectionDurations, requests);
+    }
+
+    private static Histogram? ReadHistogram(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length != Bounds.Length + 2)
+        {
+            return null;
+        }
+
+        var buckets = new long[Bounds.Length + 1];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out buckets[i]))
+            {
+                return null;
+            }
+        }
+
+        return double.TryParse(parts[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var sum) ? new Histogram(buckets, sum) : null;
+    }
 }

@@ -64,6 +64,9 @@ internal static class EventIds
     public const int CannotBind = 222;
     public const int Kill = 223;
 
+    // the metrics endpoint (MetricsServer)
+    public const int MetricsServing = 250;
+
     // --reload (CodeWatcher)
     public const int Watching = 240;
 

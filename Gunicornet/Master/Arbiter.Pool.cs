@@ -75,6 +75,7 @@ internal sealed partial class Arbiter
             if (LastReload is { State: ReloadState.Reloading } reload)
             {
                 LastReload = reload with { State = ReloadState.Complete };
+                Metrics.Reloaded(completed: true);
             }
         }
     }
@@ -152,12 +153,14 @@ internal sealed partial class Arbiter
                 {
                     LogBootTimeout(worker.Pid, _config.Get(Settings.BootTimeout));
                     worker.BootTimedOut = true;
+                    worker.ExitReason = "timeout";
                     TrySignal(worker, Signal.Kill);
                 }
             }
             else if (_config.Get(Settings.Timeout) > 0 && now >= worker.LastSeen + _config.Seconds(Settings.Timeout))
             {
                 LogWorkerTimeout(worker.Pid);
+                worker.ExitReason = "timeout";
                 TrySignal(worker, Signal.Kill);
             }
         }
@@ -227,6 +230,7 @@ internal sealed partial class Arbiter
         if (LastReload is { State: ReloadState.Reloading } reload)
         {
             LastReload = reload with { State = ReloadState.RolledBack, Reason = $"generation {failed} cannot boot (worker {pid}: {why}); generation {_lastGoodGeneration} keeps serving" };
+            Metrics.Reloaded(completed: false);
         }
 
         foreach (var worker in _workers.Where(w => w.State != WorkerState.Stopping))

@@ -49,6 +49,9 @@ internal sealed partial class Arbiter
     /// <summary>What became of the last reload asked for (HUP, <c>ctl reload</c>, --reload), or null before the first.</summary>
     public ReloadOutcome? LastReload { get; private set; }
 
+    /// <summary>The pool's metrics, kept by this loop.</summary>
+    public PoolMetrics Metrics { get; } = new();
+
     /// <summary>Requests served by workers that have exited, so that totals survive reloads and recycling.</summary>
     public long ServedByGone { get; private set; }
 
@@ -57,6 +60,24 @@ internal sealed partial class Arbiter
 
     /// <summary>Queues an event. Safe from any thread, including signal handlers.</summary>
     public void Post(ArbiterEvent e) => _events.Writer.TryWrite(e);
+
+    /// <summary>Runs <paramref name="action"/> inside the loop (where the pool may be read) and returns its result; within 10 s.</summary>
+    public Task<T> InLoop<T>(Func<T> action)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new LoopAction(() =>
+        {
+            try
+            {
+                done.SetResult(action());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }));
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 
     /// <summary>Queues a received signal.</summary>
     public void OnSignal(Signal signal) => Post(new SignalReceived(signal));
@@ -120,11 +141,15 @@ internal sealed partial class Arbiter
                 worker.InFlight = h.InFlight;
                 worker.OldestInFlight = TimeSpan.FromMilliseconds(h.OldestInFlightMs);
                 worker.RssKb = h.RssKb;
+                Metrics.Served(worker, h.Served);
                 if (worker.State == WorkerState.Ready && !worker.ToReplace)
                 {
                     CheckRecycling(worker);
                 }
 
+                break;
+            case MetricsReport m:
+                Metrics.Add(worker, m);
                 break;
             case Exiting x:
                 LogWorkerLeaving(worker.Pid, x.Reason);
@@ -187,6 +212,7 @@ internal sealed partial class Arbiter
         worker.State = WorkerState.Ready;
         worker.WasReady = true;
         LogWorkerReady(worker.Pid, worker.Generation, (worker.LastSeen - worker.SpawnedAt).TotalMilliseconds);
+        Metrics.Booted((worker.LastSeen - worker.SpawnedAt).TotalSeconds);
         if (worker.Generation == Generation && _lastGoodGeneration != Generation)
         {
             // The new code boots: from now on this generation is the one to fall back on.
@@ -221,6 +247,7 @@ internal sealed partial class Arbiter
         _workers.Remove(worker);
         worker.Release();
         LogExit(worker, exitCode);
+        Metrics.Exited(worker, RestartReason(worker, exitCode));
         if (_workers.All(w => w.Generation != worker.Generation) && worker.Generation != Generation
             && worker.Generation != _lastGoodGeneration)
         {
@@ -245,6 +272,14 @@ internal sealed partial class Arbiter
             CountCrash(worker);
         }
     }
+
+    /// <summary>Why a worker that left was restarted, for the metrics; null for one retired by a reload, TTOU or a stop.</summary>
+    private string? RestartReason(WorkerHandle worker, int exitCode) =>
+        worker.ExitReason
+        ?? (worker.ReplaceReason is { } reason and not "reload" ? reason
+        : worker.State == WorkerState.Stopping || _stop is not null ? null
+        : exitCode == ExitCodes.KilledBySigkill && worker.SignalSent != Signal.Kill ? "kill"
+        : "crash");
 
     private void LogExit(WorkerHandle worker, int exitCode)
     {

@@ -18,7 +18,7 @@ internal sealed partial class ControlServer : IDisposable
     /// <summary>Every command, as <c>help</c> lists it.</summary>
     public static readonly string[] Commands =
     [
-        "show workers", "show stats", "show listeners", "show config", "worker add [N]", "worker remove [N]",
+        "show workers", "show stats", "show listeners", "show metrics", "show config", "worker add [N]", "worker remove [N]",
         "worker kill PID", "reload", "reopen", "shutdown [graceful|quick]", "help",
     ];
 
@@ -26,6 +26,7 @@ internal sealed partial class ControlServer : IDisposable
     private readonly int _mode;
     private readonly Arbiter _arbiter;
     private readonly Func<IReadOnlyList<string>> _listeners;
+    private readonly Func<IReadOnlyList<string>> _metrics;
     private readonly IReadOnlyList<string> _config;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -33,8 +34,9 @@ internal sealed partial class ControlServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
 
-    private ControlServer(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
+    private ControlServer(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, Func<IReadOnlyList<string>> metrics, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
     {
+        _metrics = metrics;
         _time = time;
         _started = time.GetUtcNow();
         _path = path;
@@ -46,9 +48,9 @@ internal sealed partial class ControlServer : IDisposable
     }
 
     /// <summary>Starts serving at <paramref name="path"/>; a socket another live server holds is taken over once it is free.</summary>
-    public static ControlServer Start(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
+    public static ControlServer Start(string path, int mode, Arbiter arbiter, Func<IReadOnlyList<string>> listeners, Func<IReadOnlyList<string>> metrics, IReadOnlyList<string> config, TimeProvider time, ILogger logger)
     {
-        var server = new ControlServer(Path.GetFullPath(path), mode, arbiter, listeners, config, time, logger);
+        var server = new ControlServer(Path.GetFullPath(path), mode, arbiter, listeners, metrics, config, time, logger);
         _ = server.RunAsync();
         return server;
     }
@@ -189,7 +191,13 @@ internal sealed partial class ControlServer : IDisposable
             case ["show", "stats"]:
                 return await StatsAsync().ConfigureAwait(false);
             case ["show", "listeners"]:
-                return new JsonObject { ["listeners"] = new JsonArray([.. _listeners().Select(l => JsonValue.Create(l))]) };
+                return new JsonObject
+                {
+                    ["listeners"] = new JsonArray([.. _listeners().Select(l => JsonValue.Create(l))]),
+                    ["metrics"] = new JsonArray([.. _metrics().Select(l => JsonValue.Create(l))]),
+                };
+            case ["show", "metrics"]:
+                return new JsonObject { ["metrics"] = await MetricsAsync().ConfigureAwait(false) };
             case ["show", "config"]:
                 return new JsonObject { ["config"] = new JsonArray([.. _config.Select(l => JsonValue.Create(l))]) };
             case ["worker", "add", .. var more]:
@@ -215,28 +223,30 @@ internal sealed partial class ControlServer : IDisposable
 
     private static JsonObject Error(string message) => new() { ["error"] = message };
 
-    /// <summary>Runs <paramref name="action"/> inside the arbiter loop and returns its result.</summary>
-    private Task<T> InLoop<T>(Func<T> action)
+    /// <summary>The pool's metrics as <c>/metrics</c> has them, one object per sample: name, labels, value.</summary>
+    private async Task<JsonArray> MetricsAsync()
     {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _arbiter.Post(new LoopAction(() =>
+        var text = await _arbiter.InLoop(() => _arbiter.Metrics.Render(_arbiter.Workers, _arbiter.Generation, openMetrics: false)).ConfigureAwait(false);
+        var samples = new JsonArray();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('#')))
         {
-            try
+            var space = line.LastIndexOf(' ');
+            var brace = line.IndexOf('{', StringComparison.Ordinal);
+            samples.Add(new JsonObject
             {
-                done.SetResult(action());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        }));
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                ["name"] = brace > 0 && brace < space ? line[..brace] : line[..space],
+                ["labels"] = brace > 0 && brace < space ? line[(brace + 1)..line.LastIndexOf('}')] : "",
+                ["value"] = double.Parse(line[(space + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture),
+            });
+        }
+
+        return samples;
     }
 
     private async Task<JsonArray> WorkersAsync()
     {
         var now = _time.GetUtcNow();
-        var workers = await InLoop(() => _arbiter.Workers
+        var workers = await _arbiter.InLoop(() => _arbiter.Workers
             .Where(w => w.Pid > 0)
             .Select(w => (w.Pid, w.Generation, w.Age, w.Slot, w.SpawnedAt, w.Served, w.InFlight, w.State, w.LastSeen, w.ReplaceReason, w.RetireAt, w.OverMemoryAtBoot))
             .ToList()).ConfigureAwait(false);
@@ -260,7 +270,7 @@ internal sealed partial class ControlServer : IDisposable
 
     private async Task<JsonObject> StatsAsync()
     {
-        var (target, generation, live, served, inFlight, reload) = await InLoop(() => (
+        var (target, generation, live, served, inFlight, reload) = await _arbiter.InLoop(() => (
             _arbiter.TargetWorkers,
             _arbiter.Generation,
             _arbiter.Workers.Count,
@@ -310,7 +320,7 @@ internal sealed partial class ControlServer : IDisposable
             return Error("worker add and worker remove take one number");
         }
 
-        return await InLoop(() =>
+        return await _arbiter.InLoop(() =>
         {
             var previous = _arbiter.TargetWorkers;
             for (var i = 0; i < count; i++)
@@ -334,7 +344,7 @@ internal sealed partial class ControlServer : IDisposable
             return Error($"'{pidText}' is not a pid");
         }
 
-        return await InLoop(() =>
+        return await _arbiter.InLoop(() =>
         {
             // Only this master's own workers; it replaces the one that leaves.
             var worker = _arbiter.Workers.FirstOrDefault(w => w.Pid == pid);
@@ -344,13 +354,14 @@ internal sealed partial class ControlServer : IDisposable
             }
 
             LogKill(pid);
+            worker.ExitReason = "kill";
             worker.Signal(Signal.Term);
             return new JsonObject { ["killed"] = pid };
         }).ConfigureAwait(false);
     }
 
     private async Task<JsonObject> SignalAsync(Signal signal, string name) =>
-        await InLoop(() =>
+        await _arbiter.InLoop(() =>
         {
             _arbiter.Command(signal, name);
             return new JsonObject { ["ok"] = name };

@@ -31,6 +31,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
     private readonly SystemdNotifier _notifier;
     private readonly StatusReporter _status;
     private PidFile? _pidFile;
+    private List<Listener> _metricsListeners = [];
     private ListenerSet? _listeners;
     private AppSnapshots? _snapshots;
     private Balance.BalanceBoard? _board;
@@ -148,6 +149,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
         LogWarnings(_logger, _config);
         _pidFile = _config.Get(Settings.PidFile) is { } pidPath ? PidFile.Create(pidPath, Environment.ProcessId) : null;
         var opened = ListenerSource.Open(_config, out var origin);
+        _metricsListeners = MetricsServer.Bind(_config.Get(Settings.MetricsBind));
         _listeners = new ListenerSet(opened, origin == "bind" ? _config.Get(Settings.Bind) : null);
         foreach (var listener in _listeners.All)
         {
@@ -184,8 +186,9 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
     {
         var arbiter = _arbiter = new Arbiter(_config, this, new ProcessWorkerLauncher(_generations!.SpecFor), TimeProvider.System, _loggers.CreateLogger<Arbiter>());
         _upgrade = new BinaryUpgrade(_arguments, _listeners!, _pidFile, _notifier, arbiter.Post, _logger);
+        using var metrics = _metricsListeners.Count > 0 ? MetricsServer.Start(_metricsListeners, arbiter, _logger) : null;
         using var control = _config.ControlSocketPath is { } controlPath
-            ? ControlServer.Start(controlPath, _config.Get(Settings.ControlSocketMode), arbiter, () => _listeners!.Current.Select(l => l.Url).ToList(), _config.Lines(), TimeProvider.System, _loggers.CreateLogger("Gunicornet.Control"))
+            ? ControlServer.Start(controlPath, _config.Get(Settings.ControlSocketMode), arbiter, () => _listeners!.Current.Select(l => l.Url).ToList(), () => metrics?.Urls ?? [], _config.Lines(), TimeProvider.System, _loggers.CreateLogger("Gunicornet.Control"))
             : null;
         using var watcher = _config.Get(Settings.Reload)
             ? new CodeWatcher(
@@ -226,6 +229,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
     public void Dispose()
     {
         _listeners?.Dispose();
+        _metricsListeners.ForEach(l => l.Dispose());
         _pidFile?.Dispose();
         _board?.Dispose();
         _snapshots?.Dispose();

@@ -55,6 +55,12 @@ internal sealed class WorkerHandle : IWorkerObserver
     /// <summary>Why it is to be replaced (reload, max_requests, request_timeout, memory, lifetime), once <see cref="ToReplace"/>.</summary>
     public string? ReplaceReason { get; set; }
 
+    /// <summary>Why the master ended it (timeout, kill), when it did so outside a drain.</summary>
+    public string? ExitReason { get; set; }
+
+    /// <summary>Its requests already counted into its slot's metrics.</summary>
+    public long ServedCounted { get; set; }
+
     /// <summary>Its resident memory at its last heartbeat, in kilobytes.</summary>
     public long RssKb { get; set; }
 

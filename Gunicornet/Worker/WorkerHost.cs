@@ -28,6 +28,7 @@ internal sealed partial class WorkerHost
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly Drain _drain;
     private readonly AccessLogger? _accessLog;
+    private readonly WorkerMetrics? _metrics;
     private readonly Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? _tls;
     private readonly Lock _lock = new();
     private IHost? _host;
@@ -42,6 +43,7 @@ internal sealed partial class WorkerHost
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
         _drain = new Drain(OpenBoard(spec), spec.BalanceSlot, _time);
+        _metrics = spec.Config.Get(Settings.MetricsBind).Length > 0 ? new WorkerMetrics() : null;
         _accessLog = spec.Config.Get(Settings.AccessLog) is { } target
             ? new AccessLogger(Logging.AccessLogFormat.Parse(spec.Config.Get(Settings.AccessLogFormat)), Logging.AccessLogWriter.Open(target, LogAccessLogFailure))
             : null;
@@ -102,6 +104,12 @@ internal sealed partial class WorkerHost
 
         // Writes out the lines still queued.
         _accessLog?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_metrics is not null)
+        {
+            // The last figures, so that a worker that leaves in good order loses none.
+            _channel.Send(_metrics.TakeReport());
+            _metrics.Dispose();
+        }
         return exitCode;
     }
 
@@ -214,7 +222,8 @@ internal sealed partial class WorkerHost
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false)
-                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds, Environment.WorkingSet / 1024)))
+                && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds, Environment.WorkingSet / 1024))
+                && (_metrics is null || _channel.Send(_metrics.TakeReport())))
             {
             }
         }

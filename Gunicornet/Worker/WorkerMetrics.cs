@@ -1,0 +1,166 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using Gunicornet.Ipc;
+
+namespace Gunicornet.Worker;
+
+/// <summary>
+/// The runtime's own HTTP server metrics in a worker, as ASP.NET Core and Kestrel publish them
+/// (<c>http.server.request.duration</c>, <c>http.server.active_requests</c>, <c>kestrel.*</c>), heard
+/// with a <see cref="MeterListener"/> rather than measured again, and handed to the master as deltas
+/// with each heartbeat (<see cref="MetricsReport"/>). On only when the master serves metrics: an
+/// instrument nobody listens to costs the app nothing.
+/// </summary>
+internal sealed class WorkerMetrics : IDisposable
+{
+    private const string Hosting = "Microsoft.AspNetCore.Hosting";
+    private const string Kestrel = "Microsoft.AspNetCore.Server.Kestrel";
+
+    private readonly MeterListener _listener = new();
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Method, string Status, string Route), Histogram> _requests = [];
+    private readonly Histogram _connections = new();
+    private long _activeRequests;
+    private long _activeConnections;
+    private long _queuedConnections;
+    private long _rejected;
+
+    public WorkerMetrics()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if ((instrument.Meter.Name, instrument.Name) is (Hosting, "http.server.request.duration") or (Hosting, "http.server.active_requests")
+                or (Kestrel, "kestrel.active_connections") or (Kestrel, "kestrel.queued_connections")
+                or (Kestrel, "kestrel.rejected_connections") or (Kestrel, "kestrel.connection.duration"))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>(OnDouble);
+        _listener.SetMeasurementEventCallback<long>(OnLong);
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, state) => OnLong(instrument, value, tags, state));
+        _listener.Start();
+    }
+
+    /// <summary>
+    /// What changed since the last call, as the report the master adds up: the requests' and
+    /// connections' histograms and the rejected connections as deltas, the gauges as they stand.
+    /// </summary>
+    public MetricsReport TakeReport()
+    {
+        var text = new StringBuilder();
+        lock (_lock)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"active_requests={_activeRequests} active_connections={_activeConnections} queued_connections={_queuedConnections} rejected={_rejected}");
+            _rejected = 0;
+            if (_connections.Count > 0)
+            {
+                text.Append(" connection=").Append(_connections.Take());
+            }
+
+            foreach (var ((method, status, route), histogram) in _requests.Where(r => r.Value.Count > 0))
+            {
+                text.Append(" request=").Append(Escape(method)).Append(',').Append(Escape(status)).Append(',').Append(Escape(route)).Append(',').Append(histogram.Take());
+            }
+        }
+
+        return new MetricsReport(text.ToString());
+    }
+
+    /// <summary>A label value as a report field carries it: no space, comma or newline.</summary>
+    internal static string Escape(string value) => Uri.EscapeDataString(value);
+
+    private void OnDouble(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        lock (_lock)
+        {
+            if (instrument.Name == "kestrel.connection.duration")
+            {
+                _connections.Add(value);
+                return;
+            }
+
+            string method = "", status = "", route = "";
+            foreach (var (key, tag) in tags)
+            {
+                switch (key)
+                {
+                    case "http.request.method":
+                        method = tag?.ToString() ?? "";
+                        break;
+                    case "http.response.status_code":
+                        status = Convert.ToString(tag, CultureInfo.InvariantCulture) ?? "";
+                        break;
+                    case "http.route":
+                        route = tag?.ToString() ?? "";
+                        break;
+                }
+            }
+
+            if (!_requests.TryGetValue((method, status, route), out var histogram))
+            {
+                _requests[(method, status, route)] = histogram = new Histogram();
+            }
+
+            histogram.Add(value);
+        }
+    }
+
+    private void OnLong(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
+    {
+        lock (_lock)
+        {
+            switch (instrument.Name)
+            {
+                case "http.server.active_requests":
+                    _activeRequests += value;
+                    break;
+                case "kestrel.active_connections":
+                    _activeConnections += value;
+                    break;
+                case "kestrel.queued_connections":
+                    _queuedConnections += value;
+                    break;
+                case "kestrel.rejected_connections":
+                    _rejected += value;
+                    break;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _listener.Dispose();
+
+    /// <summary>Counts per bucket, the sum and the count of what was observed since the last <see cref="Take"/>.</summary>
+    private sealed class Histogram
+    {
+        private readonly long[] _buckets = new long[MetricsReport.Bounds.Length + 1];
+        private double _sum;
+
+        public long Count { get; private set; }
+
+        public void Add(double value)
+        {
+            var i = 0;
+            while (i < MetricsReport.Bounds.Length && value > MetricsReport.Bounds[i])
+            {
+                i++;
+            }
+
+            _buckets[i]++;
+            _sum += value;
+            Count++;
+        }
+
+        /// <summary>The counts (one per bucket, the last above every bound), then the sum, colon-separated; and starts again.</summary>
+        public string Take()
+        {
+            var text = string.Join(':', _buckets.Select(b => b.ToString(CultureInfo.InvariantCulture))) + ":" + _sum.ToString("R", CultureInfo.InvariantCulture);
+            Array.Clear(_buckets);
+            _sum = 0;
+            Count = 0;
+            return text;
+        }
+    }
+}
