@@ -115,7 +115,7 @@ internal static class ControlClient
             return string.Join('\n', table.Append($"Total: {workers.Count} worker{(workers.Count == 1 ? "" : "s")}"));
         }
 
-        if (answer["metrics"] is JsonArray samples && samples.All(m => m is JsonObject))
+        if (answer.Count == 1 && answer["metrics"] is JsonArray samples && samples.All(m => m is JsonObject))
         {
             // One line per sample, as /metrics has them, the values aligned.
             var names = samples.OfType<JsonObject>().Select(m => Text(m["name"]) + (Text(m["labels"]) is { Length: > 0 } and not "-" and var labels ? "{" + labels + "}" : "")).ToList();

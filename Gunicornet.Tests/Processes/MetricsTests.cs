@@ -122,4 +122,63 @@ public sealed class MetricsTests
         Assert.That(badCode, Is.EqualTo(2), badOutput);
         Assert.That(badOutput.Trim(), Is.EqualTo("gunicornet: error: --metrics-bind: 'fd://3': metrics are served on an address, not an inherited descriptor"));
     }
+
+    /// <summary>Receives statsd datagrams until the requests counted reach <paramref name="requests"/>; every metric received, one per line.</summary>
+    private static async Task<List<string>> ReceiveStatsd(System.Net.Sockets.Socket socket, int requests, string prefix, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var buffer = new byte[65536];
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bound.CancelAfter(TimeSpan.FromSeconds(20));
+        while (lines.Where(l => l.StartsWith(prefix + "requests:", StringComparison.Ordinal)).Sum(l => int.Parse(l.Split(':', '|')[1], CultureInfo.InvariantCulture)) < requests)
+        {
+            var read = await socket.ReceiveAsync(buffer, bound.Token);
+            lines.AddRange(System.Text.Encoding.ASCII.GetString(buffer, 0, read).Split('\n'));
+        }
+
+        return lines;
+    }
+
+    [Test]
+    public async Task Statsd_GetsGunicornsNames_WithTheTags_OverUdp(CancellationToken ct)
+    {
+        using var statsd = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        statsd.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 2, ct, "--statsd-host", statsd.LocalEndPoint!.ToString()!, "--dogstatsd-tags", "env:test,canary");
+        await using var _ = server;
+
+        await Send(url, 30, ct);
+        Assert.That((await Http.Get(url, "/nothing-here", ct)).Status, Is.EqualTo(404));
+        var lines = await ReceiveStatsd(statsd, 31, "gunicorn.", ct);
+
+        Assert.That(lines, Is.All.EndWith("|#env:test,canary"));
+        Assert.That(lines.Where(l => l.StartsWith("gunicorn.request.status.200:", StringComparison.Ordinal)).Sum(l => int.Parse(l.Split(':', '|')[1], CultureInfo.InvariantCulture)), Is.EqualTo(30));
+        Assert.That(lines.Where(l => l.StartsWith("gunicorn.request.status.404:", StringComparison.Ordinal)).Sum(l => int.Parse(l.Split(':', '|')[1], CultureInfo.InvariantCulture)), Is.EqualTo(1));
+        Assert.That(lines, Has.Some.Match(@"^gunicorn\.request\.duration:[0-9.]+\|ms\|@[0-9.]+\|#"));
+        Assert.That(lines, Has.Some.StartWith("gunicorn.workers:2|g"));
+    }
+
+    [Test]
+    public async Task Statsd_OverAUnixSocket_TakesThePrefix_AndAStatsdThatIsDown_CostsServingNothing(CancellationToken ct)
+    {
+        using var dir = new TempDirectory("gunicornet-statsd");
+        using var statsd = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        statsd.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(dir.File("statsd.sock")));
+        var (server, url) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--statsd-host", "unix:" + dir.File("statsd.sock"), "--statsd-prefix", "myapp");
+        await using (server)
+        {
+            await Send(url, 10, ct);
+            var lines = await ReceiveStatsd(statsd, 10, "myapp.", ct);
+            Assert.That(lines, Has.Some.StartWith("myapp.request.status.200:"));
+            Assert.That(lines, Has.None.StartWith("gunicorn."));
+        }
+
+        var (down, downUrl) = await ServerProcess.StartReady(Paths.TestApp("testapp"), workers: 1, ct, "--statsd-host", "unix:" + dir.File("nobody.sock"));
+        await using (down)
+        {
+            await Send(downUrl, 50, ct);
+            Assert.That(down.HasExited, Is.False);
+            Assert.That(down.ShowWorkers().Count(w => w.State == "ready"), Is.EqualTo(1), "the pool as it was: a statsd that is down is no fault of the server");
+        }
+    }
 }

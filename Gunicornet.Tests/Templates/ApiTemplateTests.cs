@@ -36,11 +36,11 @@ public sealed partial class ApiTemplateTests
 
     [TestCase(false)]
     [TestCase(true)]
-    public async Task WebApi_AnswersJson_WithTheAccessLogOn(bool published, CancellationToken ct)
+    public async Task WebApi_AnswersJson_WithTheAccessLogAndMetricsOn(bool published, CancellationToken ct)
     {
         var app = await TemplateApps.Get("twebapi", "webapi");
         using var log = new TempDirectory("gunicornet-webapi");
-        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, "--access-logfile", log.File("access.log"));
+        var (server, url) = await ServerProcess.StartReady(app.Dll(published), workers: 2, ct, "--access-logfile", log.File("access.log"), "--metrics-bind", "unix:" + log.File("metrics.sock"));
         await using var _ = server;
 
         // Every request on a new connection: both workers answer some.
@@ -60,6 +60,17 @@ public sealed partial class ApiTemplateTests
         // Two workers write their lines on their own: compare as sets, not in order.
         Assert.That(logged, Is.EquivalentTo(bodies.Select(b => Encoding.UTF8.GetByteCount(b).ToString(CultureInfo.InvariantCulture))), "the body bytes of each response");
         Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
+
+        // The app's own route, as ASP.NET Core's meter names it, counted over both workers.
+        const string Route = "http_route=\"/weatherforecast\"} ";
+        await Wait.Until(
+            () => Http.GetUnix(log.File("metrics.sock"), "/metrics", ct).GetAwaiter().GetResult().Body.Split('\n')
+                .Where(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains(Route, StringComparison.Ordinal))
+                .Sum(l => int.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)) == 10,
+            TimeSpan.FromSeconds(10),
+            "the ten requests in /metrics under their route",
+            ct,
+            () => Http.GetUnix(log.File("metrics.sock"), "/metrics", ct).GetAwaiter().GetResult().Body);
     }
 
     [Test]

@@ -25,7 +25,7 @@ internal static class GunicornOnly
     private const string ReloadEngine = "--reload watches with inotify (.NET's FileSystemWatcher); there is no other engine";
     private const string Hook = "server hooks are Python callables, which Gunicornet does not run; an app runs its own start code (IWebApp.Configure, IHostedService), and the master's events are in the error log and on the control socket";
     private const string Logging = "the app's logging is Microsoft.Extensions.Logging's (its providers and appsettings.json); under systemd the journal collects stderr";
-    private const string Statsd = "not yet: `gunicornet ctl show stats` and `show workers` give the figures";
+    private const string Statsd = "the listen backlog's length is not sent to statsd; kestrel_queued_connections on --metrics-bind's /metrics is the nearest figure";
     private const string Proxy = "not yet: behind a proxy, pass the client's address in X-Forwarded-For (--forwarded-allow-ips)";
     private const string Tls = "Kestrel negotiates TLS 1.2 or 1.3 and completes the handshake before the first request";
     private const string Parsing = "HTTP parsing is Kestrel's, strict where this setting loosens gunicorn's";
@@ -56,9 +56,6 @@ internal static class GunicornOnly
         new("syslog_facility", ["--log-syslog-facility"], true, Logging),
         new("enable_stdio_inheritance", ["-R", "--enable-stdio-inheritance"], false, Logging),
         new("disable_redirect_access_to_syslog", ["--disable-redirect-access-to-syslog"], false, Logging),
-        new("statsd_host", ["--statsd-host"], true, Statsd),
-        new("statsd_prefix", ["--statsd-prefix"], true, Statsd),
-        new("dogstatsd_tags", ["--dogstatsd-tags"], true, Statsd),
         new("enable_backlog_metric", ["--enable-backlog-metric"], false, Statsd),
         new("proxy_protocol", ["--proxy-protocol"], false, Proxy),
         new("proxy_allow_ips", ["--proxy-allow-from"], true, Proxy),

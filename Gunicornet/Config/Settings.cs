@@ -501,6 +501,35 @@ internal static class Settings
         validate: binds => binds.Select(b => BindAddress.TryParse(b, out var address, out var e) ? (address!.Kind == BindKind.Fd ? $"'{b}': metrics are served on an address, not an inherited descriptor" : null) : e).FirstOrDefault(e => e is not null),
         metaVar: "ADDRESS");
 
+    /// <summary><c>--statsd-host</c>.</summary>
+    public static readonly Setting<string?> StatsdHost = new(
+        "statsd_host",
+        "Metrics",
+        ["--statsd-host"],
+        "Send the pool's figures to this statsd server every second, with gunicorn's metric names (gunicorn.requests, gunicorn.request.duration, gunicorn.request.status.NNN, gunicorn.workers, gunicorn.log.LEVEL): HOST:PORT over UDP, or unix:PATH (a datagram socket). The master sends them; a statsd server that is down never slows serving. Defaults to none.",
+        _ => null,
+        validate: v => v is null ? null : BindAddress.TryParse(v, out var address, out var e) ? (address!.Kind == BindKind.Fd ? $"'{v}': statsd is reached at an address, not a descriptor" : null) : e,
+        metaVar: "ADDRESS");
+
+    /// <summary><c>--statsd-prefix</c>.</summary>
+    public static readonly Setting<string> StatsdPrefix = new(
+        "statsd_prefix",
+        "Metrics",
+        ["--statsd-prefix"],
+        "A prefix for the statsd metric names, in place of 'gunicorn.' (e.g. 'myapp' sends myapp.requests). Defaults to none: gunicorn's names.",
+        _ => "",
+        metaVar: "STRING");
+
+    /// <summary><c>--dogstatsd-tags</c>.</summary>
+    public static readonly Setting<string> DogstatsdTags = new(
+        "dogstatsd_tags",
+        "Metrics",
+        ["--dogstatsd-tags"],
+        "Tags added to every statsd metric, as DogStatsD takes them: comma-separated, each 'name' or 'name:value'. Defaults to none.",
+        _ => "",
+        validate: v => v.Split(',', StringSplitOptions.TrimEntries).Any(t => t.Length == 0) && v.Length > 0 ? $"'{v}' has an empty tag" : null,
+        metaVar: "TAGS");
+
     /// <summary><c>--control-socket</c>.</summary>
     public static readonly Setting<string> ControlSocket = new(
         "control_socket",
@@ -601,6 +630,6 @@ internal static class Settings
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
-        MetricsBind, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
+        MetricsBind, StatsdHost, StatsdPrefix, DogstatsdTags, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
     ];
 }

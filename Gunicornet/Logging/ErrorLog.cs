@@ -38,7 +38,14 @@ internal static class ErrorLog
         return builder;
     }
 
-    /// <summary>A logger factory for the master, where no host exists.</summary>
-    public static ILoggerFactory CreateFactory(string level) =>
-        LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddErrorLog(level));
+    /// <summary>A logger factory for the master, where no host exists; <paramref name="also"/> gets every line too.</summary>
+    public static ILoggerFactory CreateFactory(string level, ILoggerProvider? also = null) =>
+        LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Trace).AddErrorLog(level);
+            if (also is not null)
+            {
+                builder.AddProvider(also);
+            }
+        });
 }

@@ -191,11 +191,13 @@ internal sealed partial class ControlServer : IDisposable
             case ["show", "stats"]:
                 return await StatsAsync().ConfigureAwait(false);
             case ["show", "listeners"]:
-                return new JsonObject
+                var listeners = new JsonObject { ["listeners"] = new JsonArray([.. _listeners().Select(l => JsonValue.Create(l))]) };
+                if (_metrics() is { Count: > 0 } metrics)
                 {
-                    ["listeners"] = new JsonArray([.. _listeners().Select(l => JsonValue.Create(l))]),
-                    ["metrics"] = new JsonArray([.. _metrics().Select(l => JsonValue.Create(l))]),
-                };
+                    listeners["metrics"] = new JsonArray([.. metrics.Select(l => JsonValue.Create(l))]);
+                }
+
+                return listeners;
             case ["show", "metrics"]:
                 return new JsonObject { ["metrics"] = await MetricsAsync().ConfigureAwait(false) };
             case ["show", "config"]:

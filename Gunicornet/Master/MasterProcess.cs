@@ -29,6 +29,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly SystemdNotifier _notifier;
+    private readonly LogCounts _logCounts = new();
     private readonly StatusReporter _status;
     private PidFile? _pidFile;
     private List<Listener> _metricsListeners = [];
@@ -48,7 +49,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
         _app = app;
         _errorLog = errorLog;
         _terminal = terminal;
-        _loggers = ErrorLog.CreateFactory(config.Get(Settings.LogLevel));
+        _loggers = ErrorLog.CreateFactory(config.Get(Settings.LogLevel), _logCounts);
         _logger = _loggers.CreateLogger("Gunicornet.Master");
         _notifier = SystemdNotifier.FromEnvironment();
         _status = new StatusReporter(_notifier);
@@ -187,6 +188,7 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
         var arbiter = _arbiter = new Arbiter(_config, this, new ProcessWorkerLauncher(_generations!.SpecFor), TimeProvider.System, _loggers.CreateLogger<Arbiter>());
         _upgrade = new BinaryUpgrade(_arguments, _listeners!, _pidFile, _notifier, arbiter.Post, _logger);
         using var metrics = _metricsListeners.Count > 0 ? MetricsServer.Start(_metricsListeners, arbiter, _logger) : null;
+        using var statsd = StatsdSender.Start(_config, arbiter, _logCounts);
         using var control = _config.ControlSocketPath is { } controlPath
             ? ControlServer.Start(controlPath, _config.Get(Settings.ControlSocketMode), arbiter, () => _listeners!.Current.Select(l => l.Url).ToList(), () => metrics?.Urls ?? [], _config.Lines(), TimeProvider.System, _loggers.CreateLogger("Gunicornet.Control"))
             : null;

@@ -26,6 +26,7 @@ internal sealed class PoolMetrics
     private readonly Dictionary<string, long> _restarts = RestartReasons.ToDictionary(r => r, _ => 0L);
     private readonly long[] _boots = new long[BootBounds.Length + 1];
     private double _bootSum;
+    private readonly Dictionary<string, long> _statsdSent = [];
     private long _reloadsCompleted;
     private long _reloadsRolledBack;
 
@@ -186,6 +187,56 @@ internal sealed class PoolMetrics
         text.Family("gunicornet_master_memory_bytes", "gauge", "Resident memory of the master.", "bytes");
         text.Sample("gunicornet_master_memory_bytes", "", Environment.WorkingSet);
         return text.End();
+    }
+
+    /// <summary>
+    /// What happened since the last call, as statsd lines with gunicorn's names under
+    /// <paramref name="prefix"/>: the requests and their statuses (counters), their mean duration (a
+    /// timer sampled at 1/N, so that statsd counts the N requests), the workers (a gauge) and the
+    /// master's log lines by level. Nothing for what did not change.
+    /// </summary>
+    public List<string> StatsdLines(string prefix, IReadOnlyList<WorkerHandle> workers, (long Warning, long Error, long Critical, long Exception) logs)
+    {
+        var lines = new List<string>();
+        var requests = _slots.Values.SelectMany(s => s.Requests).ToList();
+        var count = Delta("requests", requests.Sum(r => r.Value.Buckets.Sum()));
+        var seconds = requests.Sum(r => r.Value.Sum);
+        var sum = seconds - _statsdSum;
+        _statsdSum = seconds;
+        if (count > 0)
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}requests:{count}|c"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}request.duration:{sum * 1000 / count:0.###}|ms|@{1.0 / count:0.########}"));
+        }
+
+        foreach (var status in requests.GroupBy(r => r.Key.Status).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (Delta("status." + status.Key, status.Sum(r => r.Value.Buckets.Sum())) is > 0 and var n)
+            {
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}request.status.{status.Key}:{n}|c"));
+            }
+        }
+
+        lines.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}workers:{workers.Count(w => w.State != WorkerState.Stopping)}|g"));
+        foreach (var (level, total) in new[] { ("warning", logs.Warning), ("error", logs.Error), ("critical", logs.Critical), ("exception", logs.Exception) })
+        {
+            if (Delta("log." + level, total) is > 0 and var n)
+            {
+                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{prefix}log.{level}:{n}|c"));
+            }
+        }
+
+        return lines;
+    }
+
+    private double _statsdSum;
+
+    /// <summary>How much <paramref name="total"/> grew since it was last given under <paramref name="name"/>.</summary>
+    private long Delta(string name, long total)
+    {
+        var delta = total - _statsdSent.GetValueOrDefault(name);
+        _statsdSent[name] = total;
+        return delta;
     }
 
     private Slot SlotOf(WorkerHandle worker)

@@ -43,7 +43,7 @@ internal sealed partial class WorkerHost
         _loggers = loggers;
         _logger = loggers.CreateLogger("Gunicornet.Worker");
         _drain = new Drain(OpenBoard(spec), spec.BalanceSlot, _time);
-        _metrics = spec.Config.Get(Settings.MetricsBind).Length > 0 ? new WorkerMetrics() : null;
+        _metrics = spec.Config.Get(Settings.MetricsBind).Length > 0 || spec.Config.Get(Settings.StatsdHost) is not null ? new WorkerMetrics() : null;
         _accessLog = spec.Config.Get(Settings.AccessLog) is { } target
             ? new AccessLogger(Logging.AccessLogFormat.Parse(spec.Config.Get(Settings.AccessLogFormat)), Logging.AccessLogWriter.Open(target, LogAccessLogFailure))
             : null;
@@ -107,7 +107,7 @@ internal sealed partial class WorkerHost
         if (_metrics is not null)
         {
             // The last figures, so that a worker that leaves in good order loses none.
-            _channel.Send(_metrics.TakeReport());
+            _channel.Send(_metrics.TakeReport(_stats.InFlight));
             _metrics.Dispose();
         }
         return exitCode;
@@ -223,7 +223,7 @@ internal sealed partial class WorkerHost
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false)
                 && _channel.Send(new Heartbeat(_stats.Served, _stats.InFlight, (long)_stats.OldestInFlight.TotalMilliseconds, Environment.WorkingSet / 1024))
-                && (_metrics is null || _channel.Send(_metrics.TakeReport())))
+                && (_metrics is null || _channel.Send(_metrics.TakeReport(_stats.InFlight))))
             {
             }
         }

@@ -19,7 +19,7 @@ internal sealed class WorkerMetrics : IDisposable
 
     private readonly MeterListener _listener = new();
     private readonly Lock _lock = new();
-    private readonly Dictionary<(string Method, string Status, string Route), Histogram> _requests = [];
+    private readonly Dictionary<(string Method, int Status, string Route), Histogram> _requests = [];
     private readonly Histogram _connections = new();
     private long _activeRequests;
     private long _activeConnections;
@@ -30,7 +30,7 @@ internal sealed class WorkerMetrics : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if ((instrument.Meter.Name, instrument.Name) is (Hosting, "http.server.request.duration") or (Hosting, "http.server.active_requests")
+            if ((instrument.Meter.Name, instrument.Name) is (Hosting, "http.server.request.duration")
                 or (Kestrel, "kestrel.active_connections") or (Kestrel, "kestrel.queued_connections")
                 or (Kestrel, "kestrel.rejected_connections") or (Kestrel, "kestrel.connection.duration"))
             {
@@ -47,13 +47,14 @@ internal sealed class WorkerMetrics : IDisposable
     /// What changed since the last call, as the report the master adds up: the requests' and
     /// connections' histograms and the rejected connections as deltas, the gauges as they stand.
     /// </summary>
-    public MetricsReport TakeReport()
+    /// <param name="activeRequests">The requests in flight, which the worker counts for its heartbeat anyway (listening to <c>http.server.active_requests</c> for it cost two callbacks a request).</param>
+    public MetricsReport TakeReport(long activeRequests)
     {
+        Volatile.Write(ref _activeRequests, activeRequests);
         var text = new StringBuilder();
         lock (_lock)
         {
-            text.Append(CultureInfo.InvariantCulture, $"active_requests={_activeRequests} active_connections={_activeConnections} queued_connections={_queuedConnections} rejected={_rejected}");
-            _rejected = 0;
+            text.Append(CultureInfo.InvariantCulture, $"active_requests={Volatile.Read(ref _activeRequests)} active_connections={Volatile.Read(ref _activeConnections)} queued_connections={Volatile.Read(ref _queuedConnections)} rejected={Interlocked.Exchange(ref _rejected, 0)}");
             if (_connections.Count > 0)
             {
                 text.Append(" connection=").Append(_connections.Take());
@@ -61,7 +62,7 @@ internal sealed class WorkerMetrics : IDisposable
 
             foreach (var ((method, status, route), histogram) in _requests.Where(r => r.Value.Count > 0))
             {
-                text.Append(" request=").Append(Escape(method)).Append(',').Append(Escape(status)).Append(',').Append(Escape(route)).Append(',').Append(histogram.Take());
+                text.Append(" request=").Append(Escape(method)).Append(',').Append(status == 0 ? "" : status.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Escape(route)).Append(',').Append(histogram.Take());
             }
         }
 
@@ -73,31 +74,38 @@ internal sealed class WorkerMetrics : IDisposable
 
     private void OnDouble(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        lock (_lock)
+        if (instrument.Name == "kestrel.connection.duration")
         {
-            if (instrument.Name == "kestrel.connection.duration")
+            lock (_lock)
             {
                 _connections.Add(value);
-                return;
             }
 
-            string method = "", status = "", route = "";
-            foreach (var (key, tag) in tags)
+            return;
+        }
+
+        // Once per request: the tags as ASP.NET Core gives them (its method and route strings are
+        // shared, the status a boxed int), no allocation here.
+        string method = "", route = "";
+        var status = 0;
+        foreach (var (key, tag) in tags)
+        {
+            switch (key)
             {
-                switch (key)
-                {
-                    case "http.request.method":
-                        method = tag?.ToString() ?? "";
-                        break;
-                    case "http.response.status_code":
-                        status = Convert.ToString(tag, CultureInfo.InvariantCulture) ?? "";
-                        break;
-                    case "http.route":
-                        route = tag?.ToString() ?? "";
-                        break;
-                }
+                case "http.request.method":
+                    method = tag as string ?? "";
+                    break;
+                case "http.response.status_code" when tag is int code:
+                    status = code;
+                    break;
+                case "http.route":
+                    route = tag as string ?? "";
+                    break;
             }
+        }
 
+        lock (_lock)
+        {
             if (!_requests.TryGetValue((method, status, route), out var histogram))
             {
                 _requests[(method, status, route)] = histogram = new Histogram();
@@ -109,23 +117,21 @@ internal sealed class WorkerMetrics : IDisposable
 
     private void OnLong(Instrument instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags, object? state)
     {
-        lock (_lock)
+        // The gauges and the counter without a lock: these come twice per request.
+        switch (instrument.Name)
         {
-            switch (instrument.Name)
-            {
-                case "http.server.active_requests":
-                    _activeRequests += value;
-                    break;
-                case "kestrel.active_connections":
-                    _activeConnections += value;
-                    break;
-                case "kestrel.queued_connections":
-                    _queuedConnections += value;
-                    break;
-                case "kestrel.rejected_connections":
-                    _rejected += value;
-                    break;
-            }
+            case "http.server.active_requests":
+                Interlocked.Add(ref _activeRequests, value);
+                break;
+            case "kestrel.active_connections":
+                Interlocked.Add(ref _activeConnections, value);
+                break;
+            case "kestrel.queued_connections":
+                Interlocked.Add(ref _queuedConnections, value);
+                break;
+            case "kestrel.rejected_connections":
+                Interlocked.Add(ref _rejected, value);
+                break;
         }
     }
 
