@@ -104,7 +104,8 @@ public sealed class LivenessTests
             Assert.That((await Http.Get(url, "/leak", ct)).Status, Is.EqualTo(200));
         }
 
-        await Wait.Until(() => !ProcessInfo.IsAlive(leaker), TimeSpan.FromSeconds(30), "the leaking worker to be retired", ct, () => server.Output);
+        // Gone, and gone from the master's list too (it lists a worker until it has handled its exit).
+        await Wait.Until(() => !ProcessInfo.IsAlive(leaker) && server.ShowWorkers() is [{ State: "ready" } only] && only.Pid != leaker, TimeSpan.FromSeconds(30), "the leaking worker to be retired", ct, () => server.Output);
         await load.StopAsync();
         var live = server.LiveWorkers();
         Assert.That(live, Has.Count.EqualTo(1), server.Output);

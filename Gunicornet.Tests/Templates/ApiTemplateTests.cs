@@ -74,6 +74,53 @@ public sealed partial class ApiTemplateTests
     }
 
     [Test]
+    public async Task WebApi_FromAGunicornConfPy_RecycledByAge_UnderRequests_WithMetrics(CancellationToken ct)
+    {
+        var app = await TemplateApps.Get("twebapi", "webapi");
+        using var dir = new TempDirectory("gunicornet-webapi-py");
+        File.WriteAllText(dir.File("gunicorn.conf.py"), """
+            import multiprocessing
+            import os
+
+            here = os.getcwd()
+            bind = "unix:" + os.path.join(here, "app.sock")
+            workers = max(2, min(4, multiprocessing.cpu_count()))
+            accesslog = "-"
+            metrics_bind = ["unix:" + os.path.join(here, "metrics.sock")]
+            max_worker_lifetime = 3
+
+            def post_fork(server, worker):
+                server.log.info("forked")
+            """);
+        var server = ServerProcess.Start(["-c", dir.File("gunicorn.conf.py"), app.Dll(published: true)]);
+        await using var _ = server;
+        await server.WaitForReady(2, ct);
+        var first = server.LiveWorkers();
+        Assert.That(server.Output, Does.Contain("post_fork has no effect here"));
+
+        // Requests all along, until every first worker has been replaced for its age.
+        var statuses = new List<int>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30) && !(first.All(w => !ProcessInfo.IsAlive(w)) && server.ShowWorkers().Count(w => w.State == "ready") >= 2))
+        {
+            statuses.Add((await Http.GetUnix(dir.File("app.sock"), "/weatherforecast", ct)).Status);
+        }
+
+        Assert.That(first.Where(ProcessInfo.IsAlive), Is.Empty, "every first worker replaced within 30 s:\n" + server.Output);
+        Assert.That(statuses, Has.Count.GreaterThan(10));
+        Assert.That(statuses, Is.All.EqualTo(200));
+        Assert.That(server.Output, Does.Contain("(--max-worker-lifetime)"));
+        await Wait.Until(
+            () => Http.GetUnix(dir.File("metrics.sock"), "/metrics", ct).GetAwaiter().GetResult().Body.Split('\n')
+                .Where(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("http_route=\"/weatherforecast\"", StringComparison.Ordinal))
+                .Sum(l => int.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)) == statuses.Count,
+            TimeSpan.FromSeconds(10),
+            "the requests in /metrics across the replaced workers (a worker that left in good order sent its last figures)",
+            ct,
+            () => Http.GetUnix(dir.File("metrics.sock"), "/metrics", ct).GetAwaiter().GetResult().Body);
+    }
+
+    [Test]
     public async Task WebApiAot_FromItsBuildOutput_AnswersJson(CancellationToken ct)
     {
         // Its publish output is a native executable, which no worker can load; its build output is an
