@@ -64,7 +64,7 @@ internal sealed partial class ControlServer : IDisposable
             {
                 case BindResult.Bound:
                     LogControlSocket(_path);
-                    await AcceptAsync(_socket!).ConfigureAwait(false);
+                    await AcceptLoop.RunAsync(_socket!, ServeAsync, _stop.Token).ConfigureAwait(false);
                     return;
                 case BindResult.InUse:
                     if (!waiting)
@@ -139,24 +139,6 @@ internal sealed partial class ControlServer : IDisposable
         File.SetUnixFileMode(_path, (UnixFileMode)_mode);
         _socket = socket;
         return BindResult.Bound;
-    }
-
-    private async Task AcceptAsync(Socket socket)
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = ServeAsync(client);
-        }
     }
 
     private async Task ServeAsync(Socket client)

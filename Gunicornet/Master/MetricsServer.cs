@@ -58,28 +58,10 @@ internal sealed partial class MetricsServer : IDisposable
         foreach (var listener in listeners)
         {
             LogServing(logger, server.Urls[listeners.IndexOf(listener)]);
-            _ = server.AcceptAsync(listener.Socket);
+            _ = AcceptLoop.RunAsync(listener.Socket, server.ServeAsync, server._stop.Token);
         }
 
         return server;
-    }
-
-    private async Task AcceptAsync(Socket socket)
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await socket.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = ServeAsync(client);
-        }
     }
 
     private async Task ServeAsync(Socket client)
