@@ -157,32 +157,7 @@ internal sealed class Setting<T> : Setting
         using var buffer = new MemoryStream();
         using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            switch (value)
-            {
-                case null:
-                    writer.WriteNullValue();
-                    break;
-                case int i:
-                    writer.WriteNumberValue(i);
-                    break;
-                case bool b:
-                    writer.WriteBooleanValue(b);
-                    break;
-                case string text:
-                    writer.WriteStringValue(text);
-                    break;
-                case string[] list:
-                    writer.WriteStartArray();
-                    foreach (var item in list)
-                    {
-                        writer.WriteStringValue(item);
-                    }
-
-                    writer.WriteEndArray();
-                    break;
-                default:
-                    throw new InvalidOperationException($"setting {Name} holds a {value.GetType().Name}, which has no JSON form");
-            }
+            JsonValues.Write(writer, value);
         }
 
         using var document = System.Text.Json.JsonDocument.Parse(buffer.ToArray());

@@ -87,7 +87,7 @@ internal sealed record WorkerSpec
             foreach (var property in typeof(WorkerSpec).GetProperties().Where(p => p.CanWrite && p.Name != nameof(Config)))
             {
                 writer.WritePropertyName(property.Name);
-                Write(writer, property.GetValue(this));
+                JsonValues.Write(writer, property.GetValue(this));
             }
 
             writer.WritePropertyName(nameof(Config));
@@ -96,40 +96,6 @@ internal sealed record WorkerSpec
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void Write(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case string text:
-                writer.WriteStringValue(text);
-                break;
-            case int number:
-                writer.WriteNumberValue(number);
-                break;
-            case uint number:
-                writer.WriteNumberValue(number);
-                break;
-            case bool flag:
-                writer.WriteBooleanValue(flag);
-                break;
-            case int[] numbers:
-                writer.WriteStartArray();
-                Array.ForEach(numbers, writer.WriteNumberValue);
-                writer.WriteEndArray();
-                break;
-            case string[] texts:
-                writer.WriteStartArray();
-                Array.ForEach(texts, writer.WriteStringValue);
-                writer.WriteEndArray();
-                break;
-            default:
-                throw new JsonException($"the worker spec holds a {value.GetType().Name}, which it cannot write");
-        }
     }
 
     /// <summary>
