@@ -21,13 +21,17 @@ if (args is [ControlClient.Verb, .. var control])
 
 var environment = CurrentEnvironment();
 
+// Where the command started, as a path: a HUP changes into it again before reading the command line,
+// so a release renamed or linked into that path after the start is the one the new generation runs.
+var startDirectory = Gunicornet.Posix.WorkingDirectory.Logical(environment.GetValueOrDefault("PWD"));
+
 // As gunicorn: without -c, ./gunicorn.conf.py is the config file when it exists (where the command
 // was started, whatever --chdir says; a HUP looks there again).
-var defaultConfigFile = Path.GetFullPath("gunicorn.conf.py");
+const string DefaultConfigFile = "gunicorn.conf.py";
 var commandLine = new CommandLine(environment);
 commandLine.Root.SetAction(_ =>
 {
-    var (config, errors) = CommandLine.Read(args, environment, defaultConfigFile);
+    var (config, errors) = CommandLine.Read(args, environment, Path.GetFullPath(DefaultConfigFile));
     if (config is null)
     {
         return UsageError(errors);
@@ -78,10 +82,21 @@ if (parsed.Action is HelpAction)
 // No termination handling from the parser: the master handles every signal itself.
 return parsed.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
-// HUP: the same command line and config file, read again with the environment as it is now.
+// HUP: the same command line and config file, read again with the environment as it is now, from
+// the directory the command started in (by its path: the folder there now, which a deploy may have
+// replaced).
 (ServerConfig? Config, IReadOnlyList<string> Errors) Reread()
 {
-    var (config, errors) = CommandLine.Read(args, CurrentEnvironment(), defaultConfigFile);
+    try
+    {
+        Directory.SetCurrentDirectory(startDirectory);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        return (null, [$"the directory gunicornet started in, {startDirectory}, cannot be entered: {e.Message}"]);
+    }
+
+    var (config, errors) = CommandLine.Read(args, CurrentEnvironment(), Path.GetFullPath(DefaultConfigFile));
     return (config, errors);
 }
 

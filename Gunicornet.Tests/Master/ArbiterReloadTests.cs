@@ -123,6 +123,22 @@ public sealed class ArbiterReloadTests
     }
 
     [Test]
+    public async Task AReloadThatThrows_EndsAsRefused_SayingWhy_AndTheNextHupIsHandled(CancellationToken ct)
+    {
+        var calls = 0;
+        var arbiter = await StartReady(1, ct, reload: _ => ++calls == 1 ? throw new FileNotFoundException("Unable to find the specified file.") : ReloadResult.Ok(RecordingHooks.Config(1)));
+
+        arbiter.OnSignal(Signal.Hup);
+        await Until(() => arbiter.LastReload?.State == ReloadState.Refused, "the reload to end as refused", ct);
+        Assert.That(arbiter.LastReload!.Reason, Is.EqualTo("FileNotFoundException: Unable to find the specified file."));
+        Assert.That(_log.Has("Reload refused, keeping the running configuration: FileNotFoundException"), Is.True, _log.ToString());
+        Assert.That(Launched, Has.Length.EqualTo(1));
+
+        arbiter.OnSignal(Signal.Hup);
+        await Until(() => Launched.Length == 2, "the next HUP's worker", ct);
+    }
+
+    [Test]
     public async Task AReloadMayChangeTheWorkerCount(CancellationToken ct)
     {
         var arbiter = await StartReady(1, ct, reload: _ => ReloadResult.Ok(RecordingHooks.Config(3)));

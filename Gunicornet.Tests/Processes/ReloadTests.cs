@@ -213,11 +213,56 @@ public sealed class ReloadTests
         Assert.That(server.HasExited, Is.False);
     }
 
+    [Test]
+    public async Task AReleaseRenamedIntoTheStartDirectory_IsWhatHupLoads_ThoughTheOldFolderIsGone(CancellationToken ct)
+    {
+        // Started in the app's folder with a relative APP, as a unit with WorkingDirectory= runs it.
+        var folder = Path.GetDirectoryName(Deploy())!;
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "testapp.dll"], workingDirectory: folder);
+        await using var _ = server;
+        var url = await server.WaitForListening(ct);
+        await server.WaitForReady(1, ct);
+        Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
+
+        // The deploy: the new release is renamed into the path and the old folder (the master's working
+        // directory) removed.
+        Directory.Move(folder, folder + ".old");
+        var next = Deploy("app.new");
+        File.WriteAllBytes(next, File.ReadAllBytes(Paths.Sample("hello")));
+        Directory.Move(Path.GetDirectoryName(next)!, folder);
+        Directory.Delete(folder + ".old", recursive: true);
+
+        server.Signal(Signal.Hup);
+        await server.WaitForReload(2, ct);
+        await Wait.Until(() => server.LiveWorkers().Count == 1, TimeSpan.FromSeconds(30), "the old generation to leave", ct, () => server.Output);
+        Assert.That((await Http.Get(url, "/", ct)).Body, Does.StartWith("Hello from Gunicornet worker"), "the new generation runs the release now in the folder");
+    }
+
+    [Test]
+    public async Task AStartDirectoryThatIsGone_RefusesTheHup_SayingWhere_AndTheRunningGenerationServes(CancellationToken ct)
+    {
+        var folder = Path.GetDirectoryName(Deploy())!;
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "testapp.dll"], workingDirectory: folder);
+        await using var _ = server;
+        var url = await server.WaitForListening(ct);
+        await server.WaitForReady(1, ct);
+
+        Directory.Move(folder, _temp.File("elsewhere"));
+        server.Signal(Signal.Hup);
+
+        await server.WaitForLine(new Regex(Regex.Escape($"Reload refused, keeping the running configuration: the directory gunicornet started in, {folder}, cannot be entered")), ct);
+        var reload = server.Ask("show stats")!["last_reload"]!;
+        Assert.That((string?)reload["state"], Is.EqualTo("refused"));
+        Assert.That((string?)reload["reason"], Does.Contain(folder));
+        Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
+        Assert.That(server.HasExited, Is.False);
+    }
+
     /// <summary>A copy of the test app in a folder of its own, as a deploy target.</summary>
-    private string Deploy()
+    private string Deploy(string name = "app")
     {
         var source = Path.GetDirectoryName(Paths.TestApp("testapp"))!;
-        var target = _temp.File("app");
+        var target = _temp.File(name);
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var to = Path.Combine(target, Path.GetRelativePath(source, file));

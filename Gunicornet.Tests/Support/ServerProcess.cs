@@ -139,9 +139,10 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the apphost with <paramref name="args"/>, with a control socket of its own in the temp
-    /// folder unless <paramref name="args"/> name one or turn it off.
+    /// folder unless <paramref name="args"/> name one or turn it off; in <paramref name="workingDirectory"/>
+    /// (also its <c>PWD</c>, as a shell sets it) when given.
     /// </summary>
-    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? fileName = null, IEnumerable<string>? prefix = null)
+    public static ServerProcess Start(IEnumerable<string> args, IDictionary<string, string?>? environment = null, string? fileName = null, IEnumerable<string>? prefix = null, string? workingDirectory = null)
     {
         var list = args.ToList();
         var at = list.IndexOf("--control-socket");
@@ -164,6 +165,12 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         foreach (var arg in (prefix ?? []).Concat(list))
         {
             start.ArgumentList.Add(arg);
+        }
+
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+            start.Environment["PWD"] = workingDirectory;
         }
 
         start.Environment.Remove("PORT");

@@ -78,7 +78,17 @@ internal sealed partial class Arbiter
 
         var next = Generation + 1;
         var number = (LastReload?.Number ?? 0) + 1;
-        var result = _hooks.Reload(next, _config);
+        ReloadResult result;
+        try
+        {
+            result = _hooks.Reload(next, _config);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Whatever went wrong, the reload ends as refused (and says why), never silently.
+            result = ReloadResult.Refused($"{e.GetType().Name}: {e.Message}");
+        }
+
         if (result.Config is not { } config)
         {
             LogReloadRefused(result.Error ?? "unknown error");

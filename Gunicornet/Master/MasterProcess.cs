@@ -329,13 +329,61 @@ internal sealed partial class MasterProcess : IMasterHooks, IDisposable
         return app with { AssemblyPath = Path.GetFullPath(app.AssemblyPath) };
     }
 
-    /// <summary>HUP: reads the configuration again and prepares the new generation, or says why not.</summary>
+    /// <summary>
+    /// HUP: reads the configuration again and prepares the new generation, or says why not. As at
+    /// start, from the directory the command started in and then <c>--chdir</c>, each entered by its
+    /// path; a refused reload leaves the master where it was.
+    /// </summary>
     private ReloadResult Reload(int generation)
+    {
+        var before = CurrentDirectory();
+        var result = PrepareReload(generation);
+        if (result.Config is null && before is not null)
+        {
+            try
+            {
+                Directory.SetCurrentDirectory(before);
+            }
+            catch (IOException)
+            {
+                // Gone since: the next HUP enters the start directory again anyway.
+            }
+        }
+
+        return result;
+    }
+
+    private static string? CurrentDirectory()
+    {
+        try
+        {
+            return Environment.CurrentDirectory;
+        }
+        catch (IOException)
+        {
+            // Removed while the master runs in it (a deploy that replaced the folder).
+            return null;
+        }
+    }
+
+    private ReloadResult PrepareReload(int generation)
     {
         var (config, errors) = _reread();
         if (config is null)
         {
             return ReloadResult.Refused(string.Join("; ", errors));
+        }
+
+        if (config.Get(Settings.Chdir) is { } chdir)
+        {
+            try
+            {
+                Directory.SetCurrentDirectory(chdir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return ReloadResult.Refused($"--chdir {chdir}: {e.Message}");
+            }
         }
 
         LogWarnings(_logger, config);
