@@ -11,6 +11,13 @@ internal static class Command
     /// <summary>As <see cref="Run"/>, in the folder <paramref name="directory"/> (null: the current one).</summary>
     public static async Task<(int Code, string Output)> RunIn(string? directory, CancellationToken ct, string file, params string[] args)
     {
+        var (code, stdout, stderr) = await RunApart(directory, ct, file, args);
+        return (code, (stdout + stderr).Trim());
+    }
+
+    /// <summary>As <see cref="RunIn"/>, with stdout and stderr apart.</summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunApart(string? directory, CancellationToken ct, string file, params string[] args)
+    {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory ?? "" };
         foreach (var arg in args)
         {
@@ -21,6 +28,6 @@ internal static class Command
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
-        return (process.ExitCode, ((await stdout) + (await stderr)).Trim());
+        return (process.ExitCode, await stdout, await stderr);
     }
 }

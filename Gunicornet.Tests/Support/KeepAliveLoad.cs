@@ -47,6 +47,10 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
     public static KeepAliveLoad Start(int port, int connections, string path = "/") =>
         new(new IPEndPoint(IPAddress.Loopback, port), connections, path);
 
+    /// <summary>Starts <paramref name="connections"/> clients of <paramref name="endPoint"/>.</summary>
+    public static KeepAliveLoad Start(IPEndPoint endPoint, int connections, string path = "/") =>
+        new(endPoint, connections, path);
+
     /// <summary>Starts <paramref name="connections"/> clients of a unix socket.</summary>
     public static KeepAliveLoad StartUnix(string socketPath, int connections, string path = "/") =>
         new(new UnixDomainSocketEndPoint(socketPath), connections, path);
