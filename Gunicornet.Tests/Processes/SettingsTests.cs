@@ -115,6 +115,52 @@ public sealed class SettingsTests
     }
 
     [Test]
+    public async Task Workers_RunOnTheRuntimesDefaults_WhereTheAppSaysNothing_AndTheOperatorsEnvironmentReachesThem(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct);
+        await using (server)
+        {
+            Assert.That((await Http.Get(url, "/env?name=DOTNET_TieredCompilation", ct)).Body, Is.EqualTo("(unset)"));
+            Assert.That((await Http.Get(url, "/gc", ct)).Body, Is.EqualTo("workstation"));
+        }
+
+        var (server2, url2) = await ServerProcess.StartReady(App, workers: 1, ct, "-e", "DOTNET_gcServer=1");
+        await using (server2)
+        {
+            Assert.That((await Http.Get(url2, "/gc", ct)).Body, Is.EqualTo("server"));
+        }
+    }
+
+    [Test]
+    public async Task AnAppWhoseRuntimeConfigAsksForServerGc_GetsIt_InEveryWorker(CancellationToken ct)
+    {
+        using var temp = new TempDirectory("gunicornet-servergc");
+        var source = Path.GetDirectoryName(App)!;
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(temp.Path, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        // As <ServerGarbageCollection>true</ServerGarbageCollection> and <TieredPGO>false</TieredPGO> in an
+        // app's project write them (the test app, a class library, has no runtimeconfig of its own).
+        File.WriteAllText(temp.File("testapp.runtimeconfig.json"), """
+            { "runtimeOptions": { "tfm": "net10.0", "configProperties": { "System.GC.Server": true, "System.Runtime.TieredPGO": false } } }
+            """);
+
+        var (server, url) = await ServerProcess.StartReady(temp.File("testapp.dll"), workers: 2, ct);
+        await using var _ = server;
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.That((await Http.Get(url, "/gc", ct)).Body, Is.EqualTo("server"));
+        }
+
+        Assert.That((await Http.Get(url, "/env?name=DOTNET_TieredPGO", ct)).Body, Is.EqualTo("0"));
+        Assert.That((await Http.Get(url, "/env?name=DOTNET_TieredCompilation", ct)).Body, Is.EqualTo("(unset)"), "what the app does not set stays the runtime's");
+    }
+
+    [Test]
     public async Task Env_WithoutEquals_IsAUsageError(CancellationToken ct)
     {
         var (code, output) = await Command.Run(ct, Paths.Server, "-e", "GREETING", App);

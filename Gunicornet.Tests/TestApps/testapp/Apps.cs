@@ -28,6 +28,7 @@ public sealed class MainApp : IWebApp
         app.MapGet("/throw", string () => throw new InvalidOperationException("thrown by /throw (test fixture)"));
         app.MapGet("/env", (string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)");
         app.MapGet("/appcontext", (string name) => AppContext.GetData(name)?.ToString() ?? "(unset)");
+        app.MapGet("/gc", () => System.Runtime.GCSettings.IsServerGC ? "server" : "workstation");
         app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
 
         // A line through the app's own ILogger, at Information and at Debug.
