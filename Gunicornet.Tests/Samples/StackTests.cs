@@ -154,8 +154,11 @@ public sealed partial class StackTests
         }
 
         var lost = DateTime.UtcNow;
-        await Wait.Until(() => HaproxyStates(ct).GetAwaiter().GetResult()["web-01"] == "DOWN", TimeSpan.FromSeconds(15), "HAProxy to take web-01 out", ct);
+        await Wait.Until(() => HaproxyStatus("web-01").StartsWith("DOWN", StringComparison.Ordinal), TimeSpan.FromSeconds(15), "HAProxy to take web-01 out", ct);
         var outAfter = DateTime.UtcNow - lost;
+
+        // The configuration's bound: two failed checks a second apart (fall 2, inter 1s), plus a check's own time.
+        Assert.That(outAfter, Is.LessThan(TimeSpan.FromSeconds(4)), "out of the rotation within its health checks");
         var atDown = load.Succeeded;
         await Wait.Until(() => load.Succeeded > atDown + 200, TimeSpan.FromSeconds(20), "web-02 to serve on", ct, load.ToString);
         Assert.That((await Http.Send(HttpMethod.Get, Balancer, "/api/v1/status", ct)).Response.Headers.GetValues("X-Served-By").Single(), Is.EqualTo("web-02"));
@@ -261,6 +264,18 @@ public sealed partial class StackTests
         var (code, output) = await Stack(ct, "status");
         Assert.That(code, Is.Zero, output);
         return HaproxyLine().Matches(output).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+    }
+
+    /// <summary>A web host's status in HAProxy (<c>UP</c>, <c>DOWN</c>, <c>DRAIN</c>, <c>UP 1/2</c> ...), asked on its runtime API.</summary>
+    private static string HaproxyStatus(string host)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint($"{State}/lb-01/admin.sock"));
+        using var stream = new System.Net.Sockets.NetworkStream(socket);
+        stream.Write("show stat\n"u8);
+        using var reader = new StreamReader(stream);
+        var rows = reader.ReadToEnd().Split('\n').Select(line => line.Split(','));
+        return rows.Single(r => r.Length > 17 && r[0] == "web" && r[1] == host)[17];
     }
 
     /// <summary>The worker PIDs of each app on each web host ("web-01/hbnb-api"), from its control socket.</summary>
