@@ -76,15 +76,7 @@ public sealed partial class DaemonAndReloadTests
     public async Task Reload_OnAChangeToTheAppsCode_StartsANewGeneration_ButNotOnItsData(CancellationToken ct)
     {
         using var dir = new TempDirectory("gunicornet-reload");
-        var source = Path.GetDirectoryName(App)!;
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(dir.Path, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-
-        var app = Path.Combine(dir.Path, Path.GetFileName(App));
+        var app = Path.Combine(dir.CopyTree(Path.GetDirectoryName(App)!, "app"), Path.GetFileName(App));
         var (server, _) = await ServerProcess.StartReady(app, workers: 1, ct, "--reload");
         await using var _ = server;
         await server.WaitForLine(WatchingLine(), ct);

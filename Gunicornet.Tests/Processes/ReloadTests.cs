@@ -216,12 +216,9 @@ public sealed class ReloadTests
     [Test]
     public async Task AReleaseRenamedIntoTheStartDirectory_IsWhatHupLoads_ThoughTheOldFolderIsGone(CancellationToken ct)
     {
-        // Started in the app's folder with a relative APP, as a unit with WorkingDirectory= runs it.
         var folder = Path.GetDirectoryName(Deploy())!;
-        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "testapp.dll"], workingDirectory: folder);
+        var (server, url) = await StartIn(folder, ct);
         await using var _ = server;
-        var url = await server.WaitForListening(ct);
-        await server.WaitForReady(1, ct);
         Assert.That(await Http.Get(url, "/", ct), Is.EqualTo((200, "main")));
 
         // The deploy: the new release is renamed into the path and the old folder (the master's working
@@ -242,10 +239,8 @@ public sealed class ReloadTests
     public async Task AStartDirectoryThatIsGone_RefusesTheHup_SayingWhere_AndTheRunningGenerationServes(CancellationToken ct)
     {
         var folder = Path.GetDirectoryName(Deploy())!;
-        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "testapp.dll"], workingDirectory: folder);
+        var (server, url) = await StartIn(folder, ct);
         await using var _ = server;
-        var url = await server.WaitForListening(ct);
-        await server.WaitForReady(1, ct);
 
         Directory.Move(folder, _temp.File("elsewhere"));
         server.Signal(Signal.Hup);
@@ -259,18 +254,16 @@ public sealed class ReloadTests
     }
 
     /// <summary>A copy of the test app in a folder of its own, as a deploy target.</summary>
-    private string Deploy(string name = "app")
-    {
-        var source = Path.GetDirectoryName(Paths.TestApp("testapp"))!;
-        var target = _temp.File(name);
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
+    private string Deploy(string name = "app") =>
+        Path.Combine(_temp.CopyTree(Path.GetDirectoryName(Paths.TestApp("testapp"))!, name), "testapp.dll");
 
-        return Path.Combine(target, "testapp.dll");
+    /// <summary>Starts the test app in its folder with a relative APP, as a unit with WorkingDirectory= runs it.</summary>
+    private static async Task<(ServerProcess Server, Uri Url)> StartIn(string folder, CancellationToken ct)
+    {
+        var server = ServerProcess.Start(["-b", "127.0.0.1:0", "--log-level", "debug", "testapp.dll"], workingDirectory: folder);
+        var url = await server.WaitForListening(ct);
+        await server.WaitForReady(1, ct);
+        return (server, url);
     }
 
     /// <summary>Writes new bytes into the same inode, as <c>cp</c> does.</summary>

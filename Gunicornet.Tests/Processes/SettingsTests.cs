@@ -135,21 +135,15 @@ public sealed class SettingsTests
     public async Task AnAppWhoseRuntimeConfigAsksForServerGc_GetsIt_InEveryWorker(CancellationToken ct)
     {
         using var temp = new TempDirectory("gunicornet-servergc");
-        var source = Path.GetDirectoryName(App)!;
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(temp.Path, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
+        var folder = temp.CopyTree(Path.GetDirectoryName(App)!, "app");
 
         // As <ServerGarbageCollection>true</ServerGarbageCollection> and <TieredPGO>false</TieredPGO> in an
         // app's project write them (the test app, a class library, has no runtimeconfig of its own).
-        File.WriteAllText(temp.File("testapp.runtimeconfig.json"), """
+        File.WriteAllText(Path.Combine(folder, "testapp.runtimeconfig.json"), """
             { "runtimeOptions": { "tfm": "net10.0", "configProperties": { "System.GC.Server": true, "System.Runtime.TieredPGO": false } } }
             """);
 
-        var (server, url) = await ServerProcess.StartReady(temp.File("testapp.dll"), workers: 2, ct);
+        var (server, url) = await ServerProcess.StartReady(Path.Combine(folder, "testapp.dll"), workers: 2, ct);
         await using var _ = server;
         for (var i = 0; i < 4; i++)
         {
