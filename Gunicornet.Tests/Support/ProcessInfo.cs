@@ -51,4 +51,30 @@ internal static class ProcessInfo
             .Where(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture))
             .Single();
+
+    /// <summary>The names of a process's threads (<c>/proc/PID/task/*/comm</c>); empty once it is gone.</summary>
+    public static List<string> ThreadNames(int pid)
+    {
+        var names = new List<string>();
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    names.Add(File.ReadAllText(Path.Combine(task, "comm")).Trim());
+                }
+                catch (IOException)
+                {
+                    // That thread ended meanwhile.
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The process is gone.
+        }
+
+        return names;
+    }
 }

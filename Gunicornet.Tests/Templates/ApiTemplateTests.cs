@@ -61,6 +61,15 @@ public sealed partial class ApiTemplateTests
         Assert.That(logged, Is.EquivalentTo(bodies.Select(b => Encoding.UTF8.GetByteCount(b).ToString(CultureInfo.InvariantCulture))), "the body bytes of each response");
         Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
 
+        // The template's runtimeconfig asks for server GC (the Web SDK's default): every worker runs it
+        // (its collector threads are named so), the master does not.
+        foreach (var worker in server.LiveWorkers())
+        {
+            Assert.That(ProcessInfo.ThreadNames(worker), Has.Some.Contains("Server GC"), $"worker {worker} runs server GC");
+        }
+
+        Assert.That(ProcessInfo.ThreadNames(server.Pid), Has.None.Contains("Server GC"), "the master keeps the workstation collector");
+
         // The app's own route, as ASP.NET Core's meter names it, counted over both workers.
         const string Route = "http_route=\"/weatherforecast\"} ";
         await Wait.Until(
