@@ -84,7 +84,7 @@ public sealed class NginxDeploymentTests
         }
 
         await load.StopAsync();
-        Assert.That(load.Failed, Is.Zero, load.ToString());
+        Assert.That(load.Failed, Is.Zero, () => $"{load}\nnginx's error.log:\n{_deployment.ErrorLog}\nweb_dynamic printed:\n{_deployment.Output("web_dynamic")}");
         Assert.That(load.Succeeded, Is.GreaterThan(100));
     }
 }

@@ -26,6 +26,14 @@ internal sealed class HbnbDeployment : IAsyncDisposable
     /// <summary>The pidfile of an app's master, e.g. <c>Pid("web_dynamic")</c>.</summary>
     public string PidFile(string sample) => _temp.File(sample + ".pid");
 
+    /// <summary>What an app's master and workers printed so far, e.g. <c>Output("web_dynamic")</c>.</summary>
+    public string Output(string sample) => _apps[Array.IndexOf(Samples, sample)].Output;
+
+    /// <summary>nginx's error log so far.</summary>
+    public string ErrorLog => File.Exists(_temp.File("error.log")) ? File.ReadAllText(_temp.File("error.log")) : "(none)";
+
+    private static readonly string[] Samples = ["hello", "number", "api", "web_dynamic"];
+
     /// <summary>Starts the apps (of this checkout: 2 workers each) and nginx in front of them.</summary>
     public static async Task<HbnbDeployment> Start(HbnbLayout? layout = null)
     {
@@ -46,7 +54,7 @@ internal sealed class HbnbDeployment : IAsyncDisposable
     {
         var database = layout.Database ?? _temp.File("hbnb.db");
         var ports = new List<int>();
-        foreach (var (args, pid) in layout.Apps.Zip(["hello", "number", "api", "web_dynamic"]))
+        foreach (var (args, pid) in layout.Apps.Zip(Samples))
         {
             var server = ServerProcess.Start(
                 ["-b", "127.0.0.1:0", "--log-level", "debug", "--pid", PidFile(pid), .. args],
@@ -119,7 +127,7 @@ internal sealed class HbnbDeployment : IAsyncDisposable
             TimeSpan.FromSeconds(20),
             "nginx to answer",
             CancellationToken.None,
-            () => File.Exists(_temp.File("error.log")) ? File.ReadAllText(_temp.File("error.log")) : "no error.log");
+            () => ErrorLog);
     }
 
     /// <inheritdoc />

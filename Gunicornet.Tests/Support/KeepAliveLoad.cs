@@ -110,7 +110,7 @@ internal sealed class KeepAliveLoad : IAsyncDisposable
                     }
                     if (status is < 200 or > 299)
                     {
-                        Fail($"status {status}");
+                        Fail($"status {status}: {body[..Math.Min(body.Length, 300)]}");
                         break;
                     }
                 }
