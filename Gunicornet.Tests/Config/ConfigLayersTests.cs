@@ -55,6 +55,45 @@ public sealed class ConfigLayersTests
         Assert.That(config.Get(Settings.WorkerConnections), Is.EqualTo(50));
     }
 
+    [TestCase(new[] { "app.dll" }, "off")]
+    [TestCase(new[] { "--proxy-protocol", "app.dll" }, "auto")]
+    [TestCase(new[] { "--proxy-protocol", "./app" }, "auto")]
+    [TestCase(new[] { "--proxy-protocol", "--workers", "2", "app.dll" }, "auto")]
+    [TestCase(new[] { "--workers", "2", "app.dll", "--proxy-protocol" }, "auto")]
+    [TestCase(new[] { "--proxy-protocol", "v1", "app.dll" }, "v1")]
+    [TestCase(new[] { "--proxy-protocol", "V2", "app.dll" }, "v2")]
+    [TestCase(new[] { "--proxy-protocol=off", "app.dll" }, "off")]
+    public void ProxyProtocol_AloneMeansAuto_AsGunicorns(string[] args, string expected)
+    {
+        var (config, errors) = Read(args);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Get(Settings.ProxyProtocol), Is.EqualTo(expected));
+        Assert.That(config.App, Does.StartWith("app").Or.StartWith("./app"), "the app is not taken for the flag's value");
+    }
+
+    [TestCase("proxy_protocol = True", "auto")]
+    [TestCase("proxy_protocol = False", "off")]
+    [TestCase("proxy_protocol = \"v2\"", "v2")]
+    public void ProxyProtocol_InAGunicornPyConfig_TakesItsOldBooleanToo(string line, string expected)
+    {
+        var (config, errors) = Read(["-c", Write("gunicorn.conf.py", line + "\nproxy_allow_ips = \"10.0.0.1,192.168.0.0/16\"\n"), "app.dll"]);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Get(Settings.ProxyProtocol), Is.EqualTo(expected));
+        Assert.That(config.Get(Settings.ProxyAllowIps), Is.EqualTo("10.0.0.1,192.168.0.0/16"));
+    }
+
+    [TestCase(new[] { "--proxy-protocol", "v3", "app.dll" }, "--proxy-protocol: 'v3' is not off, v1, v2 or auto")]
+    [TestCase(new[] { "--proxy-allow-from", "10.0.0.300", "app.dll" }, "--proxy-allow-from: '10.0.0.300' is neither an address nor a network")]
+    public void ProxySettings_BadValues_AreOneLineErrors(string[] args, string error)
+    {
+        var (config, errors) = Read(args);
+
+        Assert.That(config, Is.Null);
+        Assert.That(errors, Has.Some.StartWith(error));
+    }
+
     [TestCase("022", 0x12)]
     [TestCase("0o22", 0x12)]
     [TestCase("0x12", 0x12)]

@@ -92,7 +92,33 @@ internal sealed class CommandLine
     public Argument<string> App { get; }
 
     /// <summary>Parses <paramref name="args"/>.</summary>
-    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(WithBareValues(args));
+
+    /// <summary>
+    /// A flag that may stand alone (<c>--proxy-protocol</c>, as gunicorn's <c>nargs='?'</c>) gets its
+    /// value written out when nothing follows, an option follows, or what follows is the app (a path,
+    /// not one of its values): <c>--proxy-protocol app.dll</c> reads as <c>--proxy-protocol=auto
+    /// app.dll</c>, while <c>--proxy-protocol v3</c> stays an error about v3.
+    /// </summary>
+    private static List<string> WithBareValues(IReadOnlyList<string> args)
+    {
+        var result = new List<string>(args.Count);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var token = args[i];
+            if (token == "--")
+            {
+                result.AddRange(args.Skip(i));
+                break;
+            }
+
+            var setting = Settings.All.FirstOrDefault(s => s.BareText is not null && s.Flags.Contains(token, StringComparer.Ordinal));
+            var next = i + 1 < args.Count ? args[i + 1] : null;
+            result.Add(setting is not null && (next is null || next.StartsWith('-') || (!setting.IsValue(next) && next.IndexOfAny(['.', '/']) >= 0)) ? $"{token}={setting.BareText}" : token);
+        }
+
+        return result;
+    }
 
     /// <summary>The variable of extra options, as gunicorn's GUNICORN_CMD_ARGS: over the config file, under the command line.</summary>
     public const string CmdArgsVariable = "GUNICORNET_CMD_ARGS";

@@ -26,7 +26,6 @@ internal static class GunicornOnly
     private const string Hook = "server hooks are Python callables, which Gunicornet does not run; an app runs its own start code (IWebApp.Configure, IHostedService), and the master's events are in the error log and on the control socket";
     private const string Logging = "the app's logging is Microsoft.Extensions.Logging's (its providers and appsettings.json); under systemd the journal collects stderr";
     private const string Statsd = "the listen backlog's length is not sent to statsd; kestrel_queued_connections on --metrics-bind's /metrics is the nearest figure";
-    private const string Proxy = "not yet: behind a proxy, pass the client's address in X-Forwarded-For (--forwarded-allow-ips)";
     private const string Tls = "Kestrel negotiates TLS 1.2 or 1.3 and completes the handshake before the first request";
     private const string Parsing = "HTTP parsing is Kestrel's, strict where this setting loosens gunicorn's";
     private const string Protocols = "not yet: workers speak HTTP/1.1, and HTTP/2 where the app's Kestrel:EndpointDefaults:Protocols or TLS offers it";
@@ -57,8 +56,6 @@ internal static class GunicornOnly
         new("enable_stdio_inheritance", ["-R", "--enable-stdio-inheritance"], false, Logging),
         new("disable_redirect_access_to_syslog", ["--disable-redirect-access-to-syslog"], false, Logging),
         new("enable_backlog_metric", ["--enable-backlog-metric"], false, Statsd),
-        new("proxy_protocol", ["--proxy-protocol"], false, Proxy),
-        new("proxy_allow_ips", ["--proxy-allow-from"], true, Proxy),
         new("protocol", ["--protocol"], true, "workers speak HTTP; uwsgi is not spoken"),
         new("uwsgi_allow_ips", ["--uwsgi-allow-from"], true, "workers speak HTTP; uwsgi is not spoken"),
         new("ssl_version", ["--ssl-version"], true, Tls),

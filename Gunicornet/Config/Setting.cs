@@ -38,6 +38,12 @@ internal abstract partial class Setting
     /// <summary>An action of the command (<c>--check-config</c>), not a setting of the server: <c>--print-config</c> leaves it out.</summary>
     public bool IsAction { get; init; }
 
+    /// <summary>For a flag whose value may be left out (<c>--proxy-protocol</c>), the value it has alone; else null.</summary>
+    public virtual string? BareText => null;
+
+    /// <summary>Whether a command-line token is a value of this setting (else, after a flag that may stand alone, it is the next argument).</summary>
+    public virtual bool IsValue(string token) => true;
+
     /// <summary>Returns why a config file's value for this setting is not acceptable, or null.</summary>
     public abstract string? CheckFileValue(System.Text.Json.JsonElement value);
 
@@ -114,6 +120,42 @@ internal sealed class Setting<T> : Setting
     /// <summary>The placeholder shown in help (e.g. <c>ADDRESS</c>).</summary>
     public string? MetaVar { get; }
 
+    /// <summary>
+    /// For a flag whose value may be left out: what the flag alone means (<c>--proxy-protocol</c> is
+    /// <c>auto</c>), and what a config file's <c>True</c> means; its <c>False</c> is <see cref="FalseValue"/>.
+    /// </summary>
+    public T? BareValue
+    {
+        get => _bare;
+        init
+        {
+            _bare = value;
+            _hasBare = true;
+        }
+    }
+
+    /// <summary>A config file's <c>False</c>, for a setting with a <see cref="BareValue"/>.</summary>
+    public T? FalseValue { get; init; }
+
+    private readonly T? _bare;
+    private readonly bool _hasBare;
+
+    /// <inheritdoc />
+    public override string? BareText => _hasBare ? _bare?.ToString() : null;
+
+    /// <inheritdoc />
+    public override bool IsValue(string token)
+    {
+        try
+        {
+            return _parse is null || Validate(_parse(token)) is null;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The default value, given the process environment (e.g. <c>PORT</c>, <c>WEB_CONCURRENCY</c>).</summary>
     public T DefaultValue(IReadOnlyDictionary<string, string?> environment) => _default(environment);
 
@@ -137,10 +179,13 @@ internal sealed class Setting<T> : Setting
     /// A config file's value as the setting's type: a string goes through the setting's own parser
     /// when it has one (<c>umask = "0o22"</c>), as on the command line.
     /// </summary>
-    private T FromFile(System.Text.Json.JsonElement value) =>
-        _parse is not null && value.ValueKind == System.Text.Json.JsonValueKind.String
-            ? _parse(value.GetString()!)
-            : Convert(value);
+    private T FromFile(System.Text.Json.JsonElement value) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.String when _parse is not null => _parse(value.GetString()!),
+        System.Text.Json.JsonValueKind.True when _hasBare => BareValue!,
+        System.Text.Json.JsonValueKind.False when _hasBare => FalseValue!,
+        _ => Convert(value),
+    };
 
     /// <inheritdoc />
     public override object? Read(ParseResult result, Option option) => result.GetValue((Option<T>)option);

@@ -414,6 +414,30 @@ internal static class Settings
         EnvironmentVariable = "FORWARDED_ALLOW_IPS",
     };
 
+    /// <summary><c>--proxy-protocol</c>.</summary>
+    public static readonly Setting<string> ProxyProtocol = new(
+        "proxy_protocol",
+        "Server Mechanics",
+        ["--proxy-protocol"],
+        "Read a PROXY protocol header (v1 text, v2 binary, as HAProxy's send-proxy and send-proxy-v2 send it) at the start of every connection from the addresses in --proxy-allow-from: off, v1, v2, or auto for either (what the flag alone means). The client's address and port in it become the connection's: what the app's RemoteIpAddress, the access log's %(h)s and --forwarded-allow-ips see. From those addresses a connection without a valid header within --header-timeout is closed; from any other, one that opens with a header is closed and the rest are served as usual. The header comes before TLS. Defaults to off.",
+        _ => "off",
+        metaVar: "VERSION",
+        parse: ParseProxyProtocol)
+    {
+        BareValue = "auto",
+        FalseValue = "off",
+    };
+
+    /// <summary><c>--proxy-allow-from</c>.</summary>
+    public static readonly Setting<string> ProxyAllowIps = new(
+        "proxy_allow_ips",
+        "Server Mechanics",
+        ["--proxy-allow-from"],
+        "The proxies that send a PROXY protocol header when --proxy-protocol is on: comma-separated addresses or networks (10.0.0.0/8), or '*' for any; a unix socket's peer is always one. Defaults to '127.0.0.1,::1'.",
+        _ => "127.0.0.1,::1",
+        validate: v => TrustedProxies.TryParse(v, out _, out var error) ? null : error,
+        metaVar: "STRING");
+
     /// <summary><c>--secure-scheme-header</c>.</summary>
     public static readonly Setting<string[]> SecureSchemeHeaders = new(
         "secure_scheme_headers",
@@ -575,6 +599,15 @@ internal static class Settings
             : throw new FormatException($"'{text}' is not a log level: {string.Join(", ", names[..^1])} or {names[^1]}");
     }
 
+    /// <summary>A <c>--proxy-protocol</c> value, in any case: off, v1, v2 or auto.</summary>
+    public static string ParseProxyProtocol(string text)
+    {
+        var name = text.Trim().ToLowerInvariant();
+        return name is "off" or "v1" or "v2" or "auto"
+            ? name
+            : throw new FormatException($"'{text}' is not off, v1, v2 or auto");
+    }
+
     /// <summary>Reads a file mode as chmod does: octal, with or without 0o (600, 0600, 0o600).</summary>
     public static int ParseMode(string text)
     {
@@ -628,7 +661,7 @@ internal static class Settings
     [
         Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive, HeaderTimeout,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
-        Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders,
+        Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders, ProxyProtocol, ProxyAllowIps,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
         MetricsBind, StatsdHost, StatsdPrefix, DogstatsdTags, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
     ];

@@ -40,4 +40,32 @@ internal static class TrustedProxies
         trusted = [.. networks];
         return true;
     }
+
+    /// <summary>
+    /// True when <paramref name="trusted"/> (null: everyone) holds <paramref name="address"/>. A null
+    /// address is a unix socket's peer, local and so trusted (as gunicorn does); an IPv4 address
+    /// mapped into IPv6 is matched as IPv4.
+    /// </summary>
+    public static bool Allows(IPNetwork[]? trusted, IPAddress? address)
+    {
+        if (trusted is null || address is null)
+        {
+            return true;
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        foreach (var network in trusted)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -99,4 +99,7 @@ internal static class EventIds
 
     // a worker's server (AddressIgnoringServer)
     public const int IgnoringAddresses = 380;
+
+    // a worker's connection layer (ProxyProtocol)
+    public const int ProxyHeaderRefused = 390;
 }

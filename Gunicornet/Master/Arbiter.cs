@@ -35,6 +35,7 @@ internal sealed partial class Arbiter
         _config = config;
         _goodConfig = config;
         TargetWorkers = config.Get(Settings.Workers);
+        Metrics.ProxyProtocol = () => _config.Get(Settings.ProxyProtocol) != "off";
     }
 
     /// <summary>The workers alive now, oldest first.</summary>

@@ -22,6 +22,9 @@ internal sealed class PoolMetrics
     public static readonly string[] RestartReasons = ["crash", "timeout", "max_requests", "request_timeout", "memory", "lifetime", "kill"];
 
     private readonly Dictionary<int, Slot> _slots = [];
+
+    /// <summary>Whether the PROXY protocol is on (its refusals are then a family of their own), as the configuration in force says.</summary>
+    public Func<bool> ProxyProtocol { get; set; } = () => false;
     private readonly Dictionary<WorkerHandle, (long ActiveRequests, long ActiveConnections, long QueuedConnections)> _gauges = [];
     private readonly Dictionary<string, long> _restarts = RestartReasons.ToDictionary(r => r, _ => 0L);
     private readonly long[] _boots = new long[BootBounds.Length + 1];
@@ -40,6 +43,7 @@ internal sealed class PoolMetrics
 
         var slot = SlotOf(worker);
         slot.Rejected += figures.Rejected;
+        slot.ProxyRefused += figures.ProxyRefused;
         if (figures.Connections is { } connections)
         {
             slot.Connections.Add(connections);
@@ -142,6 +146,15 @@ internal sealed class PoolMetrics
         foreach (var (number, slot) in slots)
         {
             text.Sample("kestrel_rejected_connections_total", Labels(("worker", number)), slot.Rejected);
+        }
+
+        if (ProxyProtocol())
+        {
+            text.Family("gunicornet_proxy_protocol_refused_connections", "counter", "Connections closed for a missing, malformed or late PROXY protocol header, or one from a peer not allowed to send it.", "");
+            foreach (var (number, slot) in slots)
+            {
+                text.Sample("gunicornet_proxy_protocol_refused_connections_total", Labels(("worker", number)), slot.ProxyRefused);
+            }
         }
 
         text.Family("kestrel_connection_duration_seconds", "histogram", "The duration of connections on the server.", "seconds");
@@ -267,6 +280,8 @@ internal sealed class PoolMetrics
         public Totals Connections { get; } = new(MetricsReport.Bounds.Length);
 
         public long Rejected { get; set; }
+
+        public long ProxyRefused { get; set; }
 
         public long Served { get; set; }
     }

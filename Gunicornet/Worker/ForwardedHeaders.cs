@@ -40,34 +40,7 @@ internal sealed class ForwardedHeaders
     }
 
     /// <summary>True when <paramref name="address"/> is a trusted proxy.</summary>
-    public bool Trusts(IPAddress? address)
-    {
-        if (_trusted is null)
-        {
-            return true;
-        }
-
-        if (address is null)
-        {
-            // A unix socket's peer: the proxy in front of it (nginx) is local.
-            return true;
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        foreach (var network in _trusted)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    public bool Trusts(IPAddress? address) => Config.TrustedProxies.Allows(_trusted, address);
 
     /// <summary>
     /// Applies the headers of a trusted proxy to <paramref name="context"/>. Returns an error for the

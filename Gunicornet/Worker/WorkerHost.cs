@@ -179,7 +179,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _time, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _time, _metrics, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

@@ -25,6 +25,7 @@ internal sealed class WorkerMetrics : IDisposable
     private long _activeConnections;
     private long _queuedConnections;
     private long _rejected;
+    private long _proxyRefused;
 
     public WorkerMetrics()
     {
@@ -55,6 +56,11 @@ internal sealed class WorkerMetrics : IDisposable
         lock (_lock)
         {
             text.Append(CultureInfo.InvariantCulture, $"active_requests={Volatile.Read(ref _activeRequests)} active_connections={Volatile.Read(ref _activeConnections)} queued_connections={Volatile.Read(ref _queuedConnections)} rejected={Interlocked.Exchange(ref _rejected, 0)}");
+            if (Interlocked.Exchange(ref _proxyRefused, 0) is > 0 and var refused)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" proxy_refused={refused}");
+            }
+
             if (_connections.Count > 0)
             {
                 text.Append(" connection=").Append(_connections.Take());
@@ -68,6 +74,9 @@ internal sealed class WorkerMetrics : IDisposable
 
         return new MetricsReport(text.ToString());
     }
+
+    /// <summary>Counts a connection the PROXY protocol closed.</summary>
+    public void CountProxyRefusal() => Interlocked.Increment(ref _proxyRefused);
 
     /// <summary>A label value as a report field carries it: no space, comma or newline.</summary>
     internal static string Escape(string value) => Uri.EscapeDataString(value);

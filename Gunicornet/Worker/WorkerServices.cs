@@ -27,12 +27,13 @@ internal static partial class WorkerServices
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, TimeProvider time, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, TimeProvider time, WorkerMetrics? metrics, ILogger log)
     {
         var config = spec.Config;
+        var proxy = ProxyProtocolOf(config, metrics, log);
         services.PostConfigure<KestrelServerOptions>(options =>
         {
-            AdoptListeners(options, spec, drain, tls, log);
+            AdoptListeners(options, spec, drain, proxy, tls, log);
             if (config.Get(Settings.KeepAlive) > 0)
             {
                 options.Limits.KeepAliveTimeout = config.Seconds(Settings.KeepAlive);
@@ -101,7 +102,7 @@ internal static partial class WorkerServices
     }
 
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
-    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
+    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ProxyProtocol? proxy, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
     {
         var own = CodeBackedListenOptions?.GetValue(options) as List<ListenOptions>
             ?? throw new InvalidOperationException(
@@ -132,12 +133,37 @@ internal static partial class WorkerServices
                 }
 
                 listen.Use(drain.Track);
+                if (proxy is not null)
+                {
+                    // Before TLS: the header precedes the handshake.
+                    listen.Use(proxy.Use);
+                }
+
                 if (tls is not null)
                 {
                     listen.UseHttps(tls);
                 }
             });
         }
+    }
+
+    /// <summary>The PROXY protocol's connection middleware, or null when <c>--proxy-protocol</c> is off.</summary>
+    private static ProxyProtocol? ProxyProtocolOf(ServerConfig config, WorkerMetrics? metrics, ILogger log)
+    {
+        var mode = config.Get(Settings.ProxyProtocol) switch
+        {
+            "v1" => ProxyProtocolMode.V1,
+            "v2" => ProxyProtocolMode.V2,
+            "auto" => ProxyProtocolMode.Auto,
+            _ => ProxyProtocolMode.Off,
+        };
+        if (mode == ProxyProtocolMode.Off)
+        {
+            return null;
+        }
+
+        TrustedProxies.TryParse(config.Get(Settings.ProxyAllowIps), out var allowed, out _);
+        return new ProxyProtocol(mode, allowed, config.Seconds(Settings.HeaderTimeout), metrics, log);
     }
 
     /// <summary>The app's <c>Kestrel:EndpointDefaults:Protocols</c>, or null when it sets none (or one Kestrel would refuse).</summary>

@@ -30,6 +30,7 @@ public sealed class MainApp : IWebApp
         app.MapGet("/appcontext", (string name) => AppContext.GetData(name)?.ToString() ?? "(unset)");
         app.MapGet("/gc", () => System.Runtime.GCSettings.IsServerGC ? "server" : "workstation");
         app.MapGet("/remote", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Request.Scheme}");
+        app.MapGet("/peer", (HttpContext context) => $"{context.Connection.RemoteIpAddress} {context.Connection.RemotePort} {context.Connection.LocalIpAddress} {context.Connection.LocalPort}");
 
         // A line through the app's own ILogger, at Information and at Debug.
         app.MapGet("/log", (string text, Microsoft.Extensions.Logging.ILogger<MainApp> log) =>
