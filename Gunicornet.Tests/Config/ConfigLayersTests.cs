@@ -94,6 +94,37 @@ public sealed class ConfigLayersTests
         Assert.That(errors, Has.Some.StartWith(error));
     }
 
+    [TestCase(new[] { "--http-protocols", "H2, h1", "app.dll" }, "h2,h1")]
+    [TestCase(new[] { "app.dll" }, "h1")]
+    public void HttpProtocols_AreAnOrderedList(string[] args, string expected)
+    {
+        var (config, errors) = Read(args);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Get(Settings.HttpProtocols), Is.EqualTo(expected));
+    }
+
+    [TestCase(new[] { "--http-protocols", "h1,h3", "app.dll" }, "--http-protocols: 'h3' is not h1 or h2 (HTTP/3 is not served)")]
+    [TestCase(new[] { "--http-protocols", "h2,h2", "app.dll" }, "--http-protocols: 'h2,h2' names a protocol twice")]
+    [TestCase(new[] { "--http2-cleartext", "sometimes", "app.dll" }, "--http2-cleartext: 'sometimes' is not off, prior-knowledge, upgrade or both")]
+    [TestCase(new[] { "--http2-cleartext", "prior-knowledge", "app.dll" }, "--http2-cleartext prior-knowledge needs h2 in --http-protocols")]
+    public void HttpSettings_BadValues_AreOneLineErrors(string[] args, string error)
+    {
+        var (config, errors) = Read(args);
+
+        Assert.That(config, Is.Null);
+        Assert.That(errors, Has.Some.StartWith(error));
+    }
+
+    [Test]
+    public void H2WithoutTlsOrCleartext_IsAWarning()
+    {
+        var (config, errors) = Read(["--http-protocols", "h1,h2", "app.dll"]);
+
+        Assert.That(errors, Is.Empty);
+        Assert.That(config!.Warnings, Has.Some.Contains("HTTP/1.1 only is served"));
+    }
+
     [TestCase("022", 0x12)]
     [TestCase("0o22", 0x12)]
     [TestCase("0x12", 0x12)]

@@ -212,7 +212,24 @@ internal sealed class CommandLine
         }
 
         var values = _options.ToDictionary(o => o.Key.Name, o => Value(result, o.Key, o.Value, errors), StringComparer.Ordinal);
-        var config = new ServerConfig(app ?? "", Directory.GetCurrentDirectory(), values) { Warnings = warnings ?? [] };
+        var notes = new List<string>(warnings ?? []);
+        var config = new ServerConfig(app ?? "", Directory.GetCurrentDirectory(), values) { Warnings = notes };
+        var h2 = config.Get(Settings.HttpProtocols).Split(',').Contains("h2");
+        var cleartext = config.Get(Settings.Http2Cleartext);
+        if (cleartext != "off" && !h2)
+        {
+            errors.Add($"--http2-cleartext {cleartext} needs h2 in --http-protocols (e.g. --http-protocols h1,h2)");
+        }
+        else if (h2 && cleartext == "off" && config.Get(Settings.CertFile) is null)
+        {
+            notes.Add("--http-protocols h2 without TLS (--certfile) or --http2-cleartext: HTTP/1.1 only is served");
+        }
+
+        if (cleartext is "upgrade" or "both")
+        {
+            notes.Add($"--http2-cleartext {cleartext}: an Upgrade: h2c request is answered over HTTP/1.1 (Kestrel does not implement the upgrade){(cleartext == "both" ? "; prior knowledge is served" : "")}");
+        }
+
         if (config.Get(Settings.CertFile) is null
             && (config.Get(Settings.KeyFile) is not null || config.Get(Settings.CaCerts) is not null || config.Get(Settings.CertReqs) != 0 || config.Get(Settings.Ciphers) is not null))
         {

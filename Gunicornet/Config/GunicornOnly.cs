@@ -28,7 +28,7 @@ internal static class GunicornOnly
     private const string Statsd = "the listen backlog's length is not sent to statsd; kestrel_queued_connections on --metrics-bind's /metrics is the nearest figure";
     private const string Tls = "Kestrel negotiates TLS 1.2 or 1.3 and completes the handshake before the first request";
     private const string Parsing = "HTTP parsing is Kestrel's, strict where this setting loosens gunicorn's";
-    private const string Protocols = "not yet: workers speak HTTP/1.1, and HTTP/2 where the app's Kestrel:EndpointDefaults:Protocols or TLS offers it";
+    private const string Http2Limits = "Kestrel's own HTTP/2 limits apply (KestrelServerOptions.Limits.Http2: 100 streams, 768 KiB stream and 1 MiB connection windows, 16 KiB frames)";
 
     /// <summary>Every gunicorn setting Gunicornet accepts without acting on it.</summary>
     public static readonly GunicornOnlySetting[] All =
@@ -62,12 +62,10 @@ internal static class GunicornOnly
         new("do_handshake_on_connect", ["--do-handshake-on-connect"], false, Tls),
         new("suppress_ragged_eofs", ["--suppress-ragged-eofs"], false, Tls),
         new("ssl_context", [], true, Hook),
-        new("http_protocols", ["--http-protocols"], true, Protocols),
-        new("http2_cleartext", ["--http2-cleartext"], true, Protocols),
-        new("http2_max_concurrent_streams", ["--http2-max-concurrent-streams"], true, Protocols),
-        new("http2_initial_window_size", ["--http2-initial-window-size"], true, Protocols),
-        new("http2_max_frame_size", ["--http2-max-frame-size"], true, Protocols),
-        new("http2_max_header_list_size", ["--http2-max-header-list-size"], true, Protocols),
+        new("http2_max_concurrent_streams", ["--http2-max-concurrent-streams"], true, Http2Limits),
+        new("http2_initial_window_size", ["--http2-initial-window-size"], true, Http2Limits),
+        new("http2_max_frame_size", ["--http2-max-frame-size"], true, Http2Limits),
+        new("http2_max_header_list_size", ["--http2-max-header-list-size"], true, Http2Limits),
         new("permit_obsolete_folding", ["--permit-obsolete-folding"], false, Parsing),
         new("strip_header_spaces", ["--strip-header-spaces"], false, Parsing),
         new("permit_unconventional_http_method", ["--permit-unconventional-http-method"], false, Parsing),

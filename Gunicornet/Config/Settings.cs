@@ -414,6 +414,28 @@ internal static class Settings
         EnvironmentVariable = "FORWARDED_ALLOW_IPS",
     };
 
+    /// <summary><c>--http-protocols</c>.</summary>
+    public static readonly Setting<string> HttpProtocols = new(
+        "http_protocols",
+        "Server Mechanics",
+        ["--http-protocols"],
+        "The HTTP versions served, comma-separated, as gunicorn names them: h1 (HTTP/1.1), h2 (HTTP/2), in order of preference when TLS negotiates one (ALPN). Without TLS, h2 is served to the addresses in --forwarded-allow-ips when --http2-cleartext allows it, HTTP/1.1 to everyone. Defaults to h1 (an app whose Kestrel:EndpointDefaults:Protocols asks for HTTP/2, as the gRPC template's does, keeps what it asks).",
+        _ => "h1",
+        metaVar: "LIST",
+        parse: ParseHttpProtocols);
+
+    /// <summary><c>--http2-cleartext</c>.</summary>
+    public static readonly Setting<string> Http2Cleartext = new(
+        "http2_cleartext",
+        "Server Mechanics",
+        ["--http2-cleartext"],
+        "HTTP/2 without TLS on the same listener as HTTP/1.1, for the addresses in --forwarded-allow-ips (a proxy such as nginx's grpc_pass): off, prior-knowledge (a connection that opens with HTTP/2's preface speaks HTTP/2), upgrade or both. Kestrel does not implement the Upgrade: h2c request (RFC 9113 deprecated it): such a request is answered over HTTP/1.1, so upgrade adds nothing and both is prior-knowledge. Needs h2 in --http-protocols. Defaults to off.",
+        _ => "off",
+        metaVar: "MODE",
+        parse: text => text.Trim().ToLowerInvariant() is var mode && mode is "off" or "prior-knowledge" or "upgrade" or "both"
+            ? mode
+            : throw new FormatException($"'{text}' is not off, prior-knowledge, upgrade or both"));
+
     /// <summary><c>--proxy-protocol</c>.</summary>
     public static readonly Setting<string> ProxyProtocol = new(
         "proxy_protocol",
@@ -599,6 +621,25 @@ internal static class Settings
             : throw new FormatException($"'{text}' is not a log level: {string.Join(", ", names[..^1])} or {names[^1]}");
     }
 
+    /// <summary>A <c>--http-protocols</c> list: h1 and h2, each at most once, in any case and with spaces, written back as <c>h2,h1</c>.</summary>
+    public static string ParseHttpProtocols(string text)
+    {
+        var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(n => n.ToLowerInvariant()).ToList();
+        if (names.Count == 0)
+        {
+            throw new FormatException("names no protocol (h1, h2)");
+        }
+
+        if (names.FirstOrDefault(n => n is not ("h1" or "h2")) is { } unknown)
+        {
+            throw new FormatException($"'{unknown}' is not h1 or h2" + (unknown == "h3" ? " (HTTP/3 is not served)" : ""));
+        }
+
+        return names.Distinct().Count() == names.Count
+            ? string.Join(',', names)
+            : throw new FormatException($"'{text}' names a protocol twice");
+    }
+
     /// <summary>A <c>--proxy-protocol</c> value, in any case: off, v1, v2 or auto.</summary>
     public static string ParseProxyProtocol(string text)
     {
@@ -661,7 +702,7 @@ internal static class Settings
     [
         Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive, HeaderTimeout,
         MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
-        Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders, ProxyProtocol, ProxyAllowIps,
+        Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders, ProxyProtocol, ProxyAllowIps, HttpProtocols, Http2Cleartext,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
         MetricsBind, StatsdHost, StatsdPrefix, DogstatsdTags, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,
     ];

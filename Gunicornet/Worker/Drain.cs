@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Gunicornet.Worker;
 
@@ -7,7 +9,9 @@ namespace Gunicornet.Worker;
 /// once, racing clients that are sending their next request on them; so a draining worker instead
 /// stops accepting (the other workers and the next generation still do), answers the next request
 /// on each open connection with <c>Connection: close</c>, and lets a connection that stays idle close
-/// at the keep-alive timeout. Kestrel's stop comes after that, with nothing left to race.
+/// at the keep-alive timeout. Kestrel's stop comes after that, with nothing left to race. An HTTP/2
+/// connection is told at once, with GOAWAY in two steps (<see cref="Http2GoAway"/>): no stream the
+/// client sent is refused, and its open streams finish first.
 /// </summary>
 internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1, TimeProvider? time = null)
 {
@@ -19,6 +23,7 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1, T
     private int _connections;
     private TaskCompletionSource? _idle;
     private TaskCompletionSource? _closed;
+    private readonly ConcurrentDictionary<Http2GoAway, byte> _http2 = new();
 
     /// <summary>Cancelled when the worker stops accepting.</summary>
     public CancellationToken StopAccepting => _stopAccepting.Token;
@@ -30,7 +35,49 @@ internal sealed class Drain(Balance.BalanceBoard? board = null, int slot = -1, T
     public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>Stops accepting; from now on every response closes its connection.</summary>
-    public void Begin() => _stopAccepting.Cancel();
+    public void Begin()
+    {
+        _stopAccepting.Cancel();
+        foreach (var connection in _http2.Keys)
+        {
+            connection.Close();
+        }
+    }
+
+    /// <summary>
+    /// Connection middleware, after TLS and cleartext HTTP/2's detection, that knows the HTTP/2
+    /// connections (negotiated h2, or every connection of a listener that speaks HTTP/2 only) so
+    /// that <see cref="Begin"/> can send them GOAWAY.
+    /// </summary>
+    public ConnectionDelegate TrackHttp2(ConnectionDelegate next, bool everyConnection) => async connection =>
+    {
+        if (!everyConnection && connection.Features.Get<ITlsApplicationProtocolFeature>()?.ApplicationProtocol.Span.SequenceEqual("h2"u8) != true)
+        {
+            await next(connection).ConfigureAwait(false);
+            return;
+        }
+
+        Http2GoAway? relay = null;
+        try
+        {
+            await Http2GoAway.RunAsync(connection, next, started =>
+            {
+                relay = started;
+                _http2[started] = 0;
+                if (Draining)
+                {
+                    started.Close();
+                }
+            }).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (relay is not null)
+            {
+                _http2.TryRemove(relay, out _);
+            }
+        }
+    };
 
     /// <summary>Completes when no connection is open, or when <paramref name="timeout"/> passed.</summary>
     public async Task WaitForConnectionsAsync(TimeSpan timeout)

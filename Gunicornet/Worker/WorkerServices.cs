@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Security;
 using System.Reflection;
 using Gunicornet.Config;
 using Gunicornet.Ipc;
@@ -23,6 +25,9 @@ namespace Gunicornet.Worker;
 /// </summary>
 internal static partial class WorkerServices
 {
+    private static readonly PropertyInfo? ProtocolsSetExplicitly =
+        typeof(ListenOptions).GetProperty("ProtocolsSetExplicitly", BindingFlags.Instance | BindingFlags.NonPublic);
+
     private static readonly PropertyInfo? CodeBackedListenOptions =
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
@@ -31,9 +36,25 @@ internal static partial class WorkerServices
     {
         var config = spec.Config;
         var proxy = ProxyProtocolOf(config, metrics, log);
+        var served = config.Get(Settings.HttpProtocols).Split(',');
+        var cleartext = tls is null && served.Contains("h2") && config.Get(Settings.Http2Cleartext) != "off"
+            ? new Http2Cleartext(TrustedOf(config.Get(Settings.ForwardedAllowIps)), config.Seconds(Settings.HeaderTimeout))
+            : null;
+        if (tls is not null && served.Length == 2)
+        {
+            PreferInAlpn(tls, served[0] == "h2" ? SslApplicationProtocol.Http2 : SslApplicationProtocol.Http11);
+        }
+
         services.PostConfigure<KestrelServerOptions>(options =>
         {
-            AdoptListeners(options, spec, drain, proxy, tls, log);
+            if (cleartext is not null)
+            {
+                // A cleartext HTTP/2 request's :scheme is http; Kestrel checks it against the
+                // connection, which its protocol choice was told is TLS (Http2Cleartext).
+                options.AllowAlternateSchemes = true;
+            }
+
+            AdoptListeners(options, spec, drain, proxy, tls, cleartext, Served(served, tls is not null, cleartext is not null), log);
             if (config.Get(Settings.KeepAlive) > 0)
             {
                 options.Limits.KeepAliveTimeout = config.Seconds(Settings.KeepAlive);
@@ -102,7 +123,7 @@ internal static partial class WorkerServices
     }
 
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
-    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ProxyProtocol? proxy, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, ILogger log)
+    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ProxyProtocol? proxy, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, Http2Cleartext? cleartext, HttpProtocols? served, ILogger log)
     {
         var own = CodeBackedListenOptions?.GetValue(options) as List<ListenOptions>
             ?? throw new InvalidOperationException(
@@ -121,15 +142,18 @@ internal static partial class WorkerServices
 
         // The protocols the app asks of every endpoint still hold (the gRPC template's Http2, which
         // lets cleartext HTTP/2 in by prior knowledge); its own endpoints and certificates do not.
-        var protocols = ConfiguredProtocols(configuration, log);
+        var protocols = served ?? ConfiguredProtocols(configuration, log) ?? HttpProtocols.Http1;
         options.ConfigurationLoader = null;
         foreach (var fd in spec.ListenFds)
         {
             options.ListenHandle((ulong)fd, listen =>
             {
-                if (protocols is { } wanted)
+                listen.Protocols = protocols;
+                if (cleartext is not null)
                 {
-                    listen.Protocols = wanted;
+                    // Both on a cleartext listener is what --http2-cleartext asks for: not Kestrel's
+                    // warning that HTTP/2 needs TLS (given only for protocols set explicitly).
+                    ProtocolsSetExplicitly?.SetValue(listen, false);
                 }
 
                 listen.Use(drain.Track);
@@ -143,8 +167,51 @@ internal static partial class WorkerServices
                 {
                     listen.UseHttps(tls);
                 }
+                else if (cleartext is not null)
+                {
+                    listen.Use(cleartext.Use);
+                }
+
+                if (listen.Protocols.HasFlag(HttpProtocols.Http2))
+                {
+                    listen.Use(next => drain.TrackHttp2(next, everyConnection: listen.Protocols == HttpProtocols.Http2));
+                }
             });
         }
+    }
+
+    /// <summary>
+    /// The listeners' protocols as <c>--http-protocols</c> asks (null: h1 alone, the default, which
+    /// leaves the app's own <c>Kestrel:EndpointDefaults:Protocols</c> in force, else HTTP/1.1 only).
+    /// Without TLS, HTTP/2 only with <c>--http2-cleartext</c>, and HTTP/1.1 always.
+    /// </summary>
+    private static HttpProtocols? Served(string[] served, bool tls, bool cleartext) => served switch
+    {
+        ["h1"] => null,
+        _ when !tls && !cleartext => HttpProtocols.Http1,
+        _ when !tls => HttpProtocols.Http1AndHttp2,
+        ["h2"] => HttpProtocols.Http2,
+        _ => HttpProtocols.Http1AndHttp2,
+    };
+
+    /// <summary>Puts <paramref name="first"/> first in the protocols TLS offers the client (Kestrel offers h2 first).</summary>
+    private static void PreferInAlpn(Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions tls, SslApplicationProtocol first)
+    {
+        var inner = tls.OnAuthenticate;
+        tls.OnAuthenticate = (connection, ssl) =>
+        {
+            inner?.Invoke(connection, ssl);
+            if (ssl.ApplicationProtocols is { Count: > 1 } offered && offered.Remove(first))
+            {
+                offered.Insert(0, first);
+            }
+        };
+    }
+
+    private static IPNetwork[]? TrustedOf(string list)
+    {
+        TrustedProxies.TryParse(list, out var trusted, out _);
+        return trusted;
     }
 
     /// <summary>The PROXY protocol's connection middleware, or null when <c>--proxy-protocol</c> is off.</summary>
@@ -230,7 +297,7 @@ internal static partial class WorkerServices
             {
                 // Decided when the request starts, at no cost per request otherwise: once the drain
                 // has begun, every request answered closes its connection after the response.
-                if (closeEveryConnection || drain.Draining)
+                if ((closeEveryConnection || drain.Draining) && !HttpProtocol.IsHttp2(context.Request.Protocol))
                 {
                     context.Response.Headers.Connection = "close";
                 }
