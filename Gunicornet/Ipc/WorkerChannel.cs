@@ -28,6 +28,14 @@ internal sealed class WorkerChannel : IDisposable
         new AnonymousPipeClientStream(PipeDirection.Out, writeFd.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new AnonymousPipeClientStream(PipeDirection.In, readFd.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
+    private readonly TaskCompletionSource<char> _retireReason = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Why the master retires this worker, which it writes just before its TERM: <c>r</c> for a restart
+    /// (a reload, a recycle, a worker killed by ctl), <c>s</c> when the master itself stops.
+    /// </summary>
+    public Task<char> RetireReason => _retireReason.Task;
+
     /// <summary>
     /// Calls <paramref name="onMasterGone"/> once, from a dedicated thread, when the master's end of the
     /// pipe closes: the master exited or was killed, since only the master holds that end.
@@ -44,9 +52,15 @@ internal sealed class WorkerChannel : IDisposable
             var buffer = new byte[64];
             try
             {
-                while (_fromMaster!.Read(buffer) > 0)
+                int n;
+                while ((n = _fromMaster!.Read(buffer)) > 0)
                 {
-                    // The master sends nothing yet; anything it sends later is for a newer worker.
+                    // Why the TERM that follows: r, a restart (the pool goes on); s, the master stops.
+                    // Any other byte is for a newer worker.
+                    if (Array.FindLast(buffer[..n], b => b is (byte)'r' or (byte)'s') is var why and not 0)
+                    {
+                        _retireReason.TrySetResult((char)why);
+                    }
                 }
             }
             catch (IOException)

@@ -109,11 +109,16 @@ internal sealed partial class Arbiter
         LogBootingWorker(worker.Pid);
     }
 
-    private void Retire(WorkerHandle worker, Signal signal)
+    /// <summary>
+    /// Stops <paramref name="worker"/> with <paramref name="signal"/>; first tells it whether the pool
+    /// goes on (<paramref name="restart"/>: its WebSockets get 1012 Service Restart) or stops (1001).
+    /// </summary>
+    private void Retire(WorkerHandle worker, Signal signal, bool restart = true)
     {
         LogRetiring(worker.Pid, worker.Generation);
         worker.State = WorkerState.Stopping;
         worker.StopRequestedAt ??= _time.GetUtcNow();
+        worker.Tell(restart ? 'r' : 's');
         TrySignal(worker, signal);
     }
 

@@ -152,7 +152,7 @@ internal sealed partial class Arbiter
         _stop = new StopRequest(graceful, exitCode, reason);
         foreach (var worker in _workers)
         {
-            Retire(worker, graceful ? Signal.Term : Signal.Quit);
+            Retire(worker, graceful ? Signal.Term : Signal.Quit, restart: false);
         }
 
         // After the workers were told: a listener that fails to close must not leave them running.

@@ -339,6 +339,7 @@ internal sealed partial class ControlServer : IDisposable
 
             LogKill(pid);
             worker.ExitReason = "kill";
+            worker.Tell('r');
             worker.Signal(Signal.Term);
             return new JsonObject { ["killed"] = pid };
         }).ConfigureAwait(false);

@@ -18,6 +18,9 @@ internal interface IWorkerProcess : IDisposable
 
     /// <summary>Sends a signal; false when the process is already gone.</summary>
     bool Signal(Signal signal);
+
+    /// <summary>Writes one byte to the worker's pipe from the master (why a TERM follows: r or s); false when it cannot.</summary>
+    bool Tell(byte what) => false;
 }
 
 /// <summary>Receives what a worker says and when it exits. Called from any thread.</summary>

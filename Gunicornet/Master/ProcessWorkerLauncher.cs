@@ -75,6 +75,20 @@ internal sealed class ProcessWorkerLauncher : IWorkerLauncher
 
         public bool Signal(Signal signal) => Signals.Send(Pid, signal);
 
+        public bool Tell(byte what)
+        {
+            try
+            {
+                _fromMaster.WriteByte(what);
+                _fromMaster.Flush();
+                return true;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+
         private void ReadMessages(IWorkerObserver observer)
         {
             try

@@ -116,6 +116,9 @@ internal sealed class WorkerHandle : IWorkerObserver
         return _process?.Signal(signal) ?? false;
     }
 
+    /// <summary>Tells the worker why the TERM that follows: <c>r</c>, a restart; <c>s</c>, the master stops.</summary>
+    public bool Tell(char why) => _process?.Tell((byte)why) ?? false;
+
     /// <summary>Releases the process object after the worker exited.</summary>
     public void Release() => _process?.Dispose();
 

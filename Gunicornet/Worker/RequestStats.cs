@@ -39,10 +39,18 @@ internal sealed class RequestStats
         return ticket;
     }
 
-    /// <summary>A request finished.</summary>
+    /// <summary>A request finished (counted now, unless it was when it became a WebSocket).</summary>
     public void End(long ticket)
     {
-        _started.TryRemove(ticket, out _);
-        Interlocked.Increment(ref _served);
+        if (_started.TryRemove(ticket, out _))
+        {
+            Interlocked.Increment(ref _served);
+        }
     }
+
+    /// <summary>
+    /// A request became a WebSocket: served, once (so <c>--max-requests</c> recycles a worker that holds
+    /// only WebSockets), and no longer in flight (a WebSocket open for hours is no hung request).
+    /// </summary>
+    public void Upgraded(long ticket) => End(ticket);
 }

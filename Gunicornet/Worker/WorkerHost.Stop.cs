@@ -16,7 +16,7 @@ internal sealed partial class WorkerHost
         switch (signal)
         {
             case Signal.Term:
-                Stop(_spec.Config.Seconds(Settings.GracefulTimeout));
+                Stop(_spec.Config.Seconds(Settings.GracefulTimeout), masterGone: false);
                 break;
             case Signal.Int:
             case Signal.Quit:
@@ -36,14 +36,14 @@ internal sealed partial class WorkerHost
     private void OnMasterGone()
     {
         LogParentChanged(Environment.ProcessId);
-        Stop(OrphanDrain);
+        Stop(OrphanDrain, masterGone: true);
     }
 
     /// <summary>
     /// Drains within <paramref name="timeout"/>: stops accepting, closes each connection after its next
     /// response or at the keep-alive timeout, then stops the host with whatever time is left.
     /// </summary>
-    private void Stop(TimeSpan timeout)
+    private void Stop(TimeSpan timeout, bool masterGone)
     {
         IHost? host;
         lock (_lock)
@@ -69,6 +69,7 @@ internal sealed partial class WorkerHost
             var deadline = _time.GetUtcNow() + timeout;
             _drain.Begin();
             LogDraining(_drain.Connections);
+            _webSockets.CloseAll(await WebSocketCloseCodeAsync(masterGone).ConfigureAwait(false));
             await _drain.WaitForConnectionsAsync(timeout).ConfigureAwait(false);
 
             var options = host.Services.GetRequiredService<IOptions<HostOptions>>().Value;
@@ -76,6 +77,23 @@ internal sealed partial class WorkerHost
             options.ShutdownTimeout = left > TimeSpan.Zero ? left : TimeSpan.Zero;
             host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         });
+    }
+
+    /// <summary>
+    /// 1012 Service Restart when the master said this is a restart (it writes why just before its
+    /// TERM; a moment is allowed for that byte), 1001 Going Away when the master stops, is gone, or an
+    /// operator's TERM came without a word from it.
+    /// </summary>
+    private async Task<ushort> WebSocketCloseCodeAsync(bool masterGone)
+    {
+        if (masterGone || _webSockets.Count == 0)
+        {
+            return WebSocketDrain.GoingAway;
+        }
+
+        var reason = _channel.RetireReason;
+        await Task.WhenAny(reason, Task.Delay(TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
+        return reason.IsCompletedSuccessfully && reason.Result == 'r' ? WebSocketDrain.ServiceRestart : WebSocketDrain.GoingAway;
     }
 
     /// <summary>Exits without draining (INT, QUIT, or TERM before it serves): the access lines queued are written, the requests in flight are cut.</summary>

@@ -27,6 +27,7 @@ internal sealed partial class WorkerHost
     private readonly RequestStats _stats = new();
     private readonly TimeProvider _time = TimeProvider.System;
     private readonly Drain _drain;
+    private readonly WebSocketDrain _webSockets = new();
     private readonly AccessLogger? _accessLog;
     private readonly WorkerMetrics? _metrics;
     private readonly Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? _tls;
@@ -179,7 +180,7 @@ internal sealed partial class WorkerHost
     }
 
     private void AddWorkerServices(IServiceCollection services, IConfiguration configuration) =>
-        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _accessLog, _tls, _time, _metrics, _loggers.CreateLogger("Gunicornet.Worker"));
+        WorkerServices.Add(services, configuration, _spec, _stats, _drain, _webSockets, _accessLog, _tls, _time, _metrics, _loggers.CreateLogger("Gunicornet.Worker"));
 
     private void OnHostBuilt(IHost host)
     {

@@ -32,7 +32,7 @@ internal static partial class WorkerServices
         typeof(KestrelServerOptions).GetProperty("CodeBackedListenOptions", BindingFlags.Instance | BindingFlags.NonPublic);
 
     /// <summary>Adds the worker's services; call after the app's own registrations where possible.</summary>
-    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, TimeProvider time, WorkerMetrics? metrics, ILogger log)
+    public static void Add(IServiceCollection services, IConfiguration configuration, WorkerSpec spec, RequestStats stats, Drain drain, WebSocketDrain webSockets, AccessLogger? accessLog, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, TimeProvider time, WorkerMetrics? metrics, ILogger log)
     {
         var config = spec.Config;
         var proxy = ProxyProtocolOf(config, metrics, log);
@@ -85,7 +85,7 @@ internal static partial class WorkerServices
         services.AddSingleton(stats);
         var forwarded = ForwardedHeaders.Create(config.Get(Settings.ForwardedAllowIps), config.Get(Settings.SecureSchemeHeaders));
         var fieldLimit = config.Get(Settings.LimitRequestFieldSize) > 0 ? config.Get(Settings.LimitRequestFieldSize) : int.MaxValue;
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, accessLog, time, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: config.Get(Settings.KeepAlive) <= 0));
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, webSockets, accessLog, time, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: config.Get(Settings.KeepAlive) <= 0));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -289,7 +289,7 @@ internal static partial class WorkerServices
     }
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, AccessLogger? accessLog, TimeProvider time, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, WebSocketDrain webSockets, AccessLogger? accessLog, TimeProvider time, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -303,6 +303,7 @@ internal static partial class WorkerServices
                 }
 
                 var ticket = stats.Begin();
+                webSockets.Watch(context, () => stats.Upgraded(ticket));
                 var start = accessLog is null ? default : time.GetUtcNow();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var body = accessLog?.Begin(context);

@@ -110,6 +110,27 @@ public sealed class ResponsePathsApp : IWebApp
         app.MapGet("/empty", () => Results.NoContent());
         app.MapGet("/not-modified", (HttpContext c) => c.Response.StatusCode = 304);
 
+        // A WebSocket that echoes each message with its worker's PID until the client closes, and
+        // logs the close it saw (through the app's own ILogger).
+        app.Map("/ws-echo", async (HttpContext c, Microsoft.Extensions.Logging.ILoggerFactory loggers) =>
+        {
+            using var socket = await c.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    Microsoft.Extensions.Logging.LoggerExtensions.LogInformation(loggers.CreateLogger("ws-echo"), "ws-echo saw the close: {Status} {Description}", (int?)socket.CloseStatus, socket.CloseStatusDescription);
+                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                var reply = System.Text.Encoding.UTF8.GetBytes($"{Environment.ProcessId}:{System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count)}");
+                await socket.SendAsync(reply, WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+            }
+        });
+
         // A WebSocket that echoes one message, then closes.
         app.Map("/ws", async (HttpContext c) =>
         {
