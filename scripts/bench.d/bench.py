@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import signal
+import shutil
 import socket
 import statistics
 import subprocess
@@ -351,6 +352,48 @@ def access_log(args, report):
     return cost
 
 
+def h2load(url, duration, connections):
+    """h2load by prior knowledge (cleartext HTTP/2), 10 streams per connection."""
+    argv = ["h2load", "-t2", f"-c{connections}", "-m10", f"-D{duration}", url]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60).stdout
+    done = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed", out)
+    return {"rps": float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1)),
+            "failed": int(done.group(5)) if done else -1}
+
+
+class H2Server(Server):
+    """A server that may speak only HTTP/2 by prior knowledge: it answers when h2load gets a 200."""
+
+    def answers(self):
+        out = subprocess.run(["h2load", "-n1", "-c1", self.url], capture_output=True, text=True, timeout=10).stdout
+        return "1 succeeded" in out
+
+
+def http2(args, report):
+    """HTTP/2 by prior knowledge: Kestrel alone against Gunicornet (2 workers, cleartext HTTP/2 on its HTTP/1.1 listener)."""
+    if shutil.which("h2load") is None:
+        report.append("\n### HTTP/2\n\nh2load is not installed (apt-get install nghttp2-client): not measured.")
+        return None
+    with contextlib.ExitStack() as stack:
+        alone = stack.enter_context(H2Server("single Kestrel process", [str(PLAIN_DIR / "plain")], KESTREL_URL, 1,
+                                           env={"Logging__LogLevel__Default": "Warning", "Kestrel__EndpointDefaults__Protocols": "Http2"}))
+        ours = stack.enter_context(gunicornet(2, ("--http-protocols", "h1,h2", "--http2-cleartext", "prior-knowledge")))
+        servers = (alone, ours)
+        for server in servers:
+            h2load(server.url, args.warmup, args.connections)
+        runs = {server.name: [] for server in servers}
+        for _ in range(args.runs):
+            for server in servers:
+                runs[server.name].append(h2load(server.url, args.duration, args.connections))
+    report.append(f"\n### HTTP/2 (`h2load -t2 -c{args.connections} -m10`, cleartext by prior knowledge, median of {args.runs})\n")
+    report.append("| server | req/s | failed | vs Kestrel |")
+    report.append("|---|---|---|---|")
+    medians_by = {name: statistics.median(r["rps"] for r in rs) for name, rs in runs.items()}
+    for name, rs in runs.items():
+        report.append(f"| {name} | {medians_by[name]:,.0f} | {sum(r['failed'] for r in rs)} | {medians_by[name] / medians_by[alone.name]:.2f} |")
+    return medians_by[ours.name] / medians_by[alone.name]
+
+
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     mem = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")) / 1024 / 1024
@@ -408,6 +451,7 @@ def main():
     spread_rows = spread(args, report)
     idle_rows = idle_memory(report)
     cost = access_log(args, report)
+    h2_ratio = http2(args, report)
 
     kestrel_rps = results[("single Kestrel process", False)]["rps"]
     ours = reload_rows[0]
@@ -423,6 +467,8 @@ def main():
         ("idle PSS, Gunicornet / gunicorn (master + 3 workers)", idle_rows[0][2] / idle_rows[1][2], "<= 1", lambda v: v <= 1),
         ("access log cost", cost, "<= 0.10", lambda v: v <= 0.10),
     ]
+    if h2_ratio is not None:
+        targets.append(("HTTP/2, 2 workers / single Kestrel", h2_ratio, "reported", lambda v: True))
     report.append("\n### Targets\n")
     report.append("| target | measured | goal | met |")
     report.append("|---|---|---|---|")
