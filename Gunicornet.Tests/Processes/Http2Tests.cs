@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
@@ -26,14 +24,7 @@ public sealed class Http2Tests
     public void CreateCertificate()
     {
         _dir = new TempDirectory("gunicornet-h2");
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        File.WriteAllText(_dir.File("cert.pem"), certificate.ExportCertificatePem());
-        File.WriteAllText(_dir.File("key.pem"), key.ExportPkcs8PrivateKeyPem());
+        using var certificate = Certificates.SelfSigned(_dir.File("cert.pem"), _dir.File("key.pem"));
     }
 
     [OneTimeTearDown]

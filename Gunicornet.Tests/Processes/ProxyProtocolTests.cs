@@ -4,11 +4,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
-using Gunicornet.Posix;
 using Gunicornet.Tests.Support;
 using Gunicornet.Worker;
 
@@ -250,14 +247,7 @@ public sealed class ProxyProtocolTests
     [Test]
     public async Task WithTls_TheHeaderComesBeforeTheHandshake(CancellationToken ct)
     {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using (var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)))
-        {
-            File.WriteAllText(_dir.File("tls.pem"), certificate.ExportCertificatePem());
-        }
-
-        File.WriteAllText(_dir.File("tls.key"), key.ExportPkcs8PrivateKeyPem());
+        using var certificate = Certificates.SelfSigned(_dir.File("tls.pem"), _dir.File("tls.key"));
         var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--proxy-protocol", "--certfile", _dir.File("tls.pem"), "--keyfile", _dir.File("tls.key"));
         await using var owner = server;
         var port = url.Port;
@@ -304,18 +294,7 @@ public sealed class ProxyProtocolTests
 
             """);
         var start = new ProcessStartInfo("/usr/sbin/haproxy", ["-db", "-f", _dir.File("haproxy.cfg")]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        Process haproxy;
-        FileDescriptors.SetCloseOnExec(fd, closeOnExec: false);
-        try
-        {
-            haproxy = Process.Start(start)!;
-        }
-        finally
-        {
-            FileDescriptors.SetCloseOnExec(fd, closeOnExec: true);
-        }
-
-        using var owned = haproxy;
+        using var haproxy = Inheriting.Start(start, fd);
         try
         {
             // Up through its checks: each a LOCAL header then GET /, answered 200.

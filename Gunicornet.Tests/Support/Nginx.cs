@@ -43,16 +43,7 @@ internal static class Nginx
         var fd = (int)listener.SafeHandle.DangerousGetHandle();
         var start = new ProcessStartInfo("nginx", ["-c", temp.File("nginx.conf"), "-p", temp.Path]) { RedirectStandardError = true };
         start.Environment["NGINX"] = $"{fd};";
-        Process nginx;
-        FileDescriptors.SetCloseOnExec(fd, closeOnExec: false);
-        try
-        {
-            nginx = Process.Start(start)!;
-        }
-        finally
-        {
-            FileDescriptors.SetCloseOnExec(fd, closeOnExec: true);
-        }
+        var nginx = Inheriting.Start(start, fd);
 
         var url = new Uri($"http://127.0.0.1:{port}");
 

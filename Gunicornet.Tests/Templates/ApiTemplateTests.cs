@@ -177,7 +177,7 @@ public sealed partial class ApiTemplateTests
     {
         var app = await TemplateApps.Get("tgrpc", "grpc");
         using var dir = new TempDirectory("gunicornet-grpc-tls");
-        using var certificate = SelfSigned(dir.File("cert.pem"), dir.File("key.pem"));
+        using var certificate = Certificates.SelfSigned(dir.File("cert.pem"), dir.File("key.pem"));
         var (server, url) = await ServerProcess.StartReady(app.PublishDll, workers: 2, ct, "--certfile", dir.File("cert.pem"), "--keyfile", dir.File("key.pem"), "--access-logfile", "-");
         await using var _ = server;
         var https = new Uri($"https://localhost:{url.Port}");
@@ -201,20 +201,6 @@ public sealed partial class ApiTemplateTests
             bytes => bytes.Length == 0 ? "" : Encoding.UTF8.GetString(bytes, 2, bytes[1]));
         var method = new Method<string, string>(MethodType.Unary, "greet.Greeter", "SayHello", marshaller, marshaller);
         return await channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(cancellationToken: ct), name);
-    }
-
-    private static X509Certificate2 SelfSigned(string certPath, string keyPath)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        File.WriteAllText(certPath, certificate.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return certificate;
     }
 
     private static async Task<string> AccessLine(string log, string request, CancellationToken ct)
