@@ -19,10 +19,21 @@ public sealed class WebSocketTests
 {
     private static readonly string App = Paths.TestApp("testapp") + ":ResponsePathsApp";
 
-    private static async Task<ClientWebSocket> Open(Uri url, CancellationToken ct)
+    private static async Task<ClientWebSocket> Open(Uri url, CancellationToken ct, bool http2 = false)
     {
         var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://{url.Authority}/ws-echo"), ct);
+        if (!http2)
+        {
+            await socket.ConnectAsync(new Uri($"ws://{url.Authority}/ws-echo"), ct);
+            return socket;
+        }
+
+        // RFC 8441: an extended CONNECT on an HTTP/2 connection (cleartext, by prior knowledge).
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        await socket.ConnectAsync(new Uri($"ws://{url.Authority}/ws-echo"), invoker, ct);
         return socket;
     }
 
@@ -72,6 +83,21 @@ public sealed class WebSocketTests
         Assert.That(after, Is.Not.EqualTo(before));
         Assert.That(server.ReadyGenerations.GetValueOrDefault(after), Is.EqualTo(2), "the reconnect is served by the new generation");
         await again.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", ct);
+    }
+
+    [Test]
+    public async Task OverHttp2_AHup_ClosesTheWebSocketWith1012(CancellationToken ct)
+    {
+        var (server, url) = await ServerProcess.StartReady(App, workers: 1, ct, "--graceful-timeout", "60", "--http-protocols", "h1,h2", "--http2-cleartext", "prior-knowledge");
+        await using var owner = server;
+        using var socket = await Open(url, ct, http2: true);
+        Assert.That(socket.HttpStatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), "an HTTP/2 WebSocket is accepted with 200, not 101");
+        await Echo(socket, "over h2", ct);
+
+        server.Signal(Signal.Hup);
+
+        Assert.That(await AwaitClose(socket, ct), Is.EqualTo(((int?)1012, "server restarting")));
+        await Wait.Until(() => server.Output.Contains("ws-echo saw the close: 1012", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the app to see the close", ct, () => server.Output);
     }
 
     [Test]

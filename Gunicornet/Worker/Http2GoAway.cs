@@ -78,7 +78,17 @@ internal sealed class Http2GoAway : IDuplexPipe
 
         _output.Reader.CancelPendingRead();
         _ = Task.Delay(Allowance).ContinueWith(
-            _ => _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose(),
+            _ =>
+            {
+                try
+                {
+                    _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The connection ended meanwhile: nothing is left to close.
+                }
+            },
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
