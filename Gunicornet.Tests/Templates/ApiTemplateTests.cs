@@ -193,6 +193,55 @@ public sealed partial class ApiTemplateTests
         Assert.That(await SayHello(channel, "after", ct), Is.EqualTo("Hello after"));
     }
 
+    [Test]
+    public async Task WebApi_BehindAProxyProtocolTlsHttp2Front_AcrossAHup_WithTheAccessLog(CancellationToken ct)
+    {
+        // The options of the protocols work at once: PROXY v2 before TLS, HTTP/2 by ALPN, the access
+        // log, 2 workers, and a reload between two rounds of requests on long-lived connections.
+        var app = await TemplateApps.Get("twebapi", "webapi");
+        using var dir = new TempDirectory("gunicornet-webapi-protocols");
+        using var certificate = Certificates.SelfSigned(dir.File("cert.pem"), dir.File("key.pem"));
+        var (server, url) = await ServerProcess.StartReady(
+            app.PublishDll, workers: 2, ct,
+            "--certfile", dir.File("cert.pem"), "--keyfile", dir.File("key.pem"), "--http-protocols", "h2,h1",
+            "--proxy-protocol", "v2", "--access-logfile", dir.File("access.log"), "--access-logformat", "%(h)s %(r)s %(s)s");
+        await using var _ = server;
+
+        // Each connection opens with a PROXY v2 header naming client 203.0.113.5, then TLS, then HTTP/2.
+        using var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString() },
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, url.Port), token);
+                byte[] header = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C, 203, 0, 113, 5, 127, 0, 0, 1, 0x30, 0x39, 0x01, 0xBB];
+                await socket.SendAsync(header, token);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{url.Port}"), DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        async Task Round(string name)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                using var response = await client.GetAsync("/weatherforecast", ct);
+                Assert.That((response.StatusCode, response.Version), Is.EqualTo((HttpStatusCode.OK, HttpVersion.Version20)), $"{name} {i}: {server.Output}");
+                Assert.That(JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement.GetArrayLength(), Is.EqualTo(5));
+            }
+        }
+
+        await Round("before");
+        server.Signal(Posix.Signal.Hup);
+        await server.WaitForReload(2, ct);
+        await Round("after");
+
+        await Wait.Until(() => Lines(dir.File("access.log")).Length == 10, TimeSpan.FromSeconds(10), "ten access lines", ct, () => string.Join("\n", Lines(dir.File("access.log"))));
+        Assert.That(Lines(dir.File("access.log")), Is.All.EqualTo("203.0.113.5 GET /weatherforecast HTTP/2 200"), "the PROXY header's client, over HTTP/2, in every line");
+        Assert.That(server.Output, Does.Not.Contain("[ERROR]"));
+    }
+
     /// <summary>greet.Greeter/SayHello of the template's proto, marshalled by hand: field 1, a string, both ways.</summary>
     private static async Task<string> SayHello(GrpcChannel channel, string name, CancellationToken ct)
     {
