@@ -88,7 +88,9 @@ public sealed class FaultTests
         TestContext.Out.WriteLine($"succeeded {succeeded}, failed {failed}, connect failures {connectFailed}; replacement spawned after {string.Join(", ", refill.Select(r => $"{r.TotalMilliseconds:0} ms"))}");
         Assert.That(connectFailed, Is.Zero, "new connections never fail: the master holds the socket");
         Assert.That(failed, Is.LessThanOrEqualTo(Kills * Clients), "at most the requests in flight on each killed worker");
-        Assert.That(refill, Has.All.LessThan(TimeSpan.FromSeconds(1)), "a replacement process within a second of each kill");
+        // Typically 50-200 ms: the master reaps at once rather than at the worker --timeout (30 s). The
+        // bound leaves room for a loaded 2-core machine (one of 6 took 1.07 s during a full run).
+        Assert.That(refill, Has.All.LessThan(TimeSpan.FromSeconds(3)), "a replacement process at once after each kill, not at the worker timeout");
         Assert.That(succeeded, Is.GreaterThan(Kills * 10));
     }
 
