@@ -73,7 +73,7 @@ internal static class GunicornOnly
         new("casefold_http_method", ["--casefold-http-method"], false, Parsing),
         new("forwarder_headers", ["--forwarder-headers"], true, Parsing),
         new("header_map", ["--header-map"], true, Parsing),
-        new("http_parser", ["--http-parser"], true, Parsing),
+        new("http_parser", ["--http-parser"], true, "gunicorn's choice of parser implementation; here Kestrel parses, behind the RFC 9112 grammar check that --http-grammar turns on or off"),
         new("root_path", ["--root-path"], true, "an app sets its own path base (app.UsePathBase)"),
         new("asgi_loop", ["--asgi-loop"], true, "there is no ASGI here: the app is ASP.NET Core"),
         new("asgi_lifespan", ["--asgi-lifespan"], true, "there is no ASGI here: the app is ASP.NET Core"),

@@ -317,6 +317,18 @@ internal static class Settings
         validate: v => v >= 0 ? null : "must not be negative",
         metaVar: "INT");
 
+    /// <summary><c>--http-grammar</c>.</summary>
+    public static readonly Setting<string> HttpGrammar = new(
+        "http_grammar",
+        "Security",
+        ["--http-grammar"],
+        "How strictly HTTP/1.1 requests are read. strict: every byte of the request line, the field lines, Content-Length, Transfer-Encoding and chunked framing is held to RFC 9112's grammar before Kestrel parses it, and a request that breaks a rule gets 400 and its connection is closed (docs/http-conformance.md lists the rules). kestrel: Kestrel's own parser alone, with the worker's request checks. Defaults to strict.",
+        _ => "strict",
+        metaVar: "MODE",
+        parse: text => text.Trim().ToLowerInvariant() is var mode && mode is "strict" or "kestrel"
+            ? mode
+            : throw new FormatException($"'{text}' is not strict or kestrel"));
+
     /// <summary><c>-D/--daemon</c>.</summary>
     public static readonly Setting<bool> Daemon = new(
         "daemon",
@@ -701,7 +713,7 @@ internal static class Settings
     public static readonly IReadOnlyList<Setting> All =
     [
         Config, Bind, Backlog, ReusePort, Workers, WorkerConnections, Timeout, RequestTimeout, GracefulTimeout, BootTimeout, KeepAlive, HeaderTimeout,
-        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize,
+        MaxRequests, MaxRequestsJitter, MaxWorkerMemory, MaxWorkerLifetime, MaxWorkerLifetimeJitter, LimitRequestLine, LimitRequestFields, LimitRequestFieldSize, HttpGrammar,
         Chdir, Daemon, RawEnv, PidFile, User, Group, InitGroups, Umask, ProcName, ForwardedAllowIps, SecureSchemeHeaders, ProxyProtocol, ProxyAllowIps, HttpProtocols, Http2Cleartext,
         ErrorLog, LogLevel, CaptureOutput, AccessLog, AccessLogFormat, CertFile, KeyFile, CaCerts, CertReqs, Ciphers,
         MetricsBind, StatsdHost, StatsdPrefix, DogstatsdTags, ControlSocket, ControlSocketMode, NoControlSocket, Reload, ReloadExtraFiles, CheckConfig, PrintConfig,

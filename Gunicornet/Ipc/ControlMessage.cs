@@ -101,7 +101,8 @@ internal sealed record Failed(string Message) : ControlMessage
 /// What a worker's HTTP server metrics did since its last report (sent with the heartbeat when the
 /// master serves metrics): <c>active_requests=N active_connections=N queued_connections=N rejected=N</c>
 /// (the gauges as they stand, the rejected connections since the last report), <c>proxy_refused=N</c>
-/// (connections the PROXY protocol closed since the last report; absent when none), then
+/// (connections the PROXY protocol closed since the last report; absent when none), <c>http_refused=RULE,N</c>
+/// (requests <c>--http-grammar strict</c> refused since, one field a rule; absent when none), then
 /// <c>connection=H</c> and <c>request=METHOD,STATUS,ROUTE,H</c> histograms of what happened since,
 /// each <c>H</c> the counts per bucket of <see cref="Bounds"/> (the last above them all) and the sum,
 /// colon-separated; label values are percent-encoded.
@@ -121,11 +122,12 @@ internal sealed record MetricsReport(string Fields) : ControlMessage
     public sealed record Histogram(long[] Buckets, double Sum);
 
     /// <summary>The report's figures; null for one this version cannot read.</summary>
-    public (long ActiveRequests, long ActiveConnections, long QueuedConnections, long Rejected, long ProxyRefused, Histogram? Connections, List<(string Method, string Status, string Route, Histogram Durations)> Requests)? Read()
+    public (long ActiveRequests, long ActiveConnections, long QueuedConnections, long Rejected, long ProxyRefused, List<(string Rule, long Count)> HttpRefused, Histogram? Connections, List<(string Method, string Status, string Route, Histogram Durations)> Requests)? Read()
     {
         long active = 0, connections = 0, queued = 0, rejected = 0, proxyRefused = 0;
         Histogram? connectionDurations = null;
         var requests = new List<(string, string, string, Histogram)>();
+        var httpRefused = new List<(string, long)>();
         foreach (var field in Fields.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = field.IndexOf('=');
@@ -143,18 +145,21 @@ internal sealed record MetricsReport(string Fields) : ControlMessage
                 case "rejected" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rejected):
                 case "proxy_refused" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out proxyRefused):
                     break;
+                case "http_refused" when value.Split(',') is [var rule, var text] && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count):
+                    httpRefused.Add((Uri.UnescapeDataString(rule), count));
+                    break;
                 case "connection" when ReadHistogram(value) is { } histogram:
                     connectionDurations = histogram;
                     break;
                 case "request" when value.Split(',') is [var method, var status, var route, var h] && ReadHistogram(h) is { } histogram:
                     requests.Add((Uri.UnescapeDataString(method), Uri.UnescapeDataString(status), Uri.UnescapeDataString(route), histogram));
                     break;
-                case "active_requests" or "active_connections" or "queued_connections" or "rejected" or "proxy_refused" or "connection" or "request":
+                case "active_requests" or "active_connections" or "queued_connections" or "rejected" or "proxy_refused" or "http_refused" or "connection" or "request":
                     return null;
             }
         }
 
-        return (active, connections, queued, rejected, proxyRefused, connectionDurations, requests);
+        return (active, connections, queued, rejected, proxyRefused, httpRefused, connectionDurations, requests);
     }
 
     private static Histogram? ReadHistogram(string text)

@@ -102,4 +102,7 @@ internal static class EventIds
 
     // a worker's connection layer (ProxyProtocol)
     public const int ProxyHeaderRefused = 390;
+
+    // a worker's connection layer (StrictHttp)
+    public const int HttpRequestRefused = 391;
 }

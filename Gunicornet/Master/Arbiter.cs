@@ -36,6 +36,7 @@ internal sealed partial class Arbiter
         _goodConfig = config;
         TargetWorkers = config.Get(Settings.Workers);
         Metrics.ProxyProtocol = () => _config.Get(Settings.ProxyProtocol) != "off";
+        Metrics.StrictHttp = () => _config.Get(Settings.HttpGrammar) == "strict";
     }
 
     /// <summary>The workers alive now, oldest first.</summary>

@@ -25,6 +25,9 @@ internal sealed class PoolMetrics
 
     /// <summary>Whether the PROXY protocol is on (its refusals are then a family of their own), as the configuration in force says.</summary>
     public Func<bool> ProxyProtocol { get; set; } = () => false;
+
+    /// <summary>Whether <c>--http-grammar strict</c> is on (the refusals by rule are shown then).</summary>
+    public Func<bool> StrictHttp { get; set; } = () => false;
     private readonly Dictionary<WorkerHandle, (long ActiveRequests, long ActiveConnections, long QueuedConnections)> _gauges = [];
     private readonly Dictionary<string, long> _restarts = RestartReasons.ToDictionary(r => r, _ => 0L);
     private readonly long[] _boots = new long[BootBounds.Length + 1];
@@ -44,6 +47,10 @@ internal sealed class PoolMetrics
         var slot = SlotOf(worker);
         slot.Rejected += figures.Rejected;
         slot.ProxyRefused += figures.ProxyRefused;
+        foreach (var (rule, count) in figures.HttpRefused)
+        {
+            slot.HttpRefused[rule] = slot.HttpRefused.GetValueOrDefault(rule) + count;
+        }
         if (figures.Connections is { } connections)
         {
             slot.Connections.Add(connections);
@@ -154,6 +161,18 @@ internal sealed class PoolMetrics
             foreach (var (number, slot) in slots)
             {
                 text.Sample("gunicornet_proxy_protocol_refused_connections_total", Labels(("worker", number)), slot.ProxyRefused);
+            }
+        }
+
+        if (StrictHttp())
+        {
+            text.Family("gunicornet_http_refused_requests", "counter", "Requests refused (400, connection closed) for breaking a rule of the HTTP/1.1 grammar, by rule (docs/http-conformance.md).", "");
+            foreach (var (number, slot) in slots)
+            {
+                foreach (var (rule, count) in slot.HttpRefused.OrderBy(r => r.Key, StringComparer.Ordinal))
+                {
+                    text.Sample("gunicornet_http_refused_requests_total", Labels(("worker", number), ("rule", rule)), count);
+                }
             }
         }
 
@@ -282,6 +301,8 @@ internal sealed class PoolMetrics
         public long Rejected { get; set; }
 
         public long ProxyRefused { get; set; }
+
+        public Dictionary<string, long> HttpRefused { get; } = [];
 
         public long Served { get; set; }
     }

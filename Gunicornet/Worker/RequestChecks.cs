@@ -92,7 +92,8 @@ internal sealed class RequestChecks(int fieldLimit, ForwardedHeaders? forwarded)
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
         {
-            // A malformed chunk: Kestrel's own 400 (or 413), said here rather than as an app error.
+            // A malformed chunk: Kestrel's own 400 (or 413), or the rule --http-grammar strict
+            // found broken, said here rather than as an app error.
             return (e.StatusCode, $"Bad Request: {e.Message}");
         }
         catch (IOException e) when (!context.RequestAborted.IsCancellationRequested)

@@ -26,6 +26,7 @@ internal sealed class WorkerMetrics : IDisposable
     private long _queuedConnections;
     private long _rejected;
     private long _proxyRefused;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _httpRefused = new();
 
     public WorkerMetrics()
     {
@@ -61,6 +62,14 @@ internal sealed class WorkerMetrics : IDisposable
                 text.Append(CultureInfo.InvariantCulture, $" proxy_refused={refused}");
             }
 
+            foreach (var rule in _httpRefused.Keys)
+            {
+                if (_httpRefused.TryRemove(rule, out var count) && count > 0)
+                {
+                    text.Append(" http_refused=").Append(Escape(rule)).Append(',').Append(count.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
             if (_connections.Count > 0)
             {
                 text.Append(" connection=").Append(_connections.Take());
@@ -77,6 +86,9 @@ internal sealed class WorkerMetrics : IDisposable
 
     /// <summary>Counts a connection the PROXY protocol closed.</summary>
     public void CountProxyRefusal() => Interlocked.Increment(ref _proxyRefused);
+
+    /// <summary>Counts a request <c>--http-grammar strict</c> refused, by rule.</summary>
+    public void CountHttpRefusal(string rule) => _httpRefused.AddOrUpdate(rule, 1, (_, n) => n + 1);
 
     /// <summary>A label value as a report field carries it: no space, comma or newline.</summary>
     internal static string Escape(string value) => Uri.EscapeDataString(value);

@@ -36,6 +36,7 @@ internal static partial class WorkerServices
     {
         var config = spec.Config;
         var proxy = ProxyProtocolOf(config, metrics, log);
+        var strict = config.Get(Settings.HttpGrammar) == "strict" ? new StrictHttp(metrics, log) : null;
         var served = config.Get(Settings.HttpProtocols).Split(',');
         var cleartext = tls is null && served.Contains("h2") && config.Get(Settings.Http2Cleartext) != "off"
             ? new Http2Cleartext(TrustedOf(config.Get(Settings.ForwardedAllowIps)), config.Seconds(Settings.HeaderTimeout))
@@ -54,7 +55,7 @@ internal static partial class WorkerServices
                 options.AllowAlternateSchemes = true;
             }
 
-            AdoptListeners(options, spec, drain, proxy, tls, cleartext, Served(served, tls is not null, cleartext is not null), log);
+            AdoptListeners(options, spec, drain, proxy, tls, cleartext, strict, Served(served, tls is not null, cleartext is not null), log);
             if (config.Get(Settings.KeepAlive) > 0)
             {
                 options.Limits.KeepAliveTimeout = config.Seconds(Settings.KeepAlive);
@@ -85,7 +86,7 @@ internal static partial class WorkerServices
         services.AddSingleton(stats);
         var forwarded = ForwardedHeaders.Create(config.Get(Settings.ForwardedAllowIps), config.Get(Settings.SecureSchemeHeaders));
         var fieldLimit = config.Get(Settings.LimitRequestFieldSize) > 0 ? config.Get(Settings.LimitRequestFieldSize) : int.MaxValue;
-        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, webSockets, accessLog, time, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: config.Get(Settings.KeepAlive) <= 0));
+        services.AddSingleton<IStartupFilter>(new RequestFilter(stats, drain, webSockets, accessLog, time, new RequestChecks(fieldLimit, forwarded), closeEveryConnection: config.Get(Settings.KeepAlive) <= 0, strict is not null));
         services.AddLogging(builder =>
         {
             builder.ClearProviders();
@@ -123,7 +124,7 @@ internal static partial class WorkerServices
     }
 
     /// <summary>Replaces every endpoint the app configured with the sockets the master handed down.</summary>
-    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ProxyProtocol? proxy, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, Http2Cleartext? cleartext, HttpProtocols? served, ILogger log)
+    private static void AdoptListeners(KestrelServerOptions options, WorkerSpec spec, Drain drain, ProxyProtocol? proxy, Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions? tls, Http2Cleartext? cleartext, StrictHttp? strict, HttpProtocols? served, ILogger log)
     {
         var own = CodeBackedListenOptions?.GetValue(options) as List<ListenOptions>
             ?? throw new InvalidOperationException(
@@ -170,6 +171,12 @@ internal static partial class WorkerServices
                 else if (cleartext is not null)
                 {
                     listen.Use(cleartext.Use);
+                }
+
+                if (strict is not null && listen.Protocols != HttpProtocols.Http2)
+                {
+                    // On the bytes Kestrel's HTTP/1.1 parser reads: after TLS, not on HTTP/2.
+                    listen.Use(strict.Use);
                 }
 
                 if (listen.Protocols.HasFlag(HttpProtocols.Http2))
@@ -289,7 +296,7 @@ internal static partial class WorkerServices
     }
 
     /// <summary>Counts requests for the heartbeat; closes connections after their response while draining.</summary>
-    private sealed class RequestFilter(RequestStats stats, Drain drain, WebSocketDrain webSockets, AccessLogger? accessLog, TimeProvider time, RequestChecks checks, bool closeEveryConnection) : IStartupFilter
+    private sealed class RequestFilter(RequestStats stats, Drain drain, WebSocketDrain webSockets, AccessLogger? accessLog, TimeProvider time, RequestChecks checks, bool closeEveryConnection, bool strict) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
@@ -304,6 +311,10 @@ internal static partial class WorkerServices
 
                 var ticket = stats.Begin();
                 webSockets.Watch(context, () => stats.Upgraded(ticket));
+                if (strict)
+                {
+                    StrictHttp.Watch(context);
+                }
                 var start = accessLog is null ? default : time.GetUtcNow();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var body = accessLog?.Begin(context);
