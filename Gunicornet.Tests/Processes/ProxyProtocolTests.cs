@@ -297,9 +297,10 @@ public sealed class ProxyProtocolTests
         using var haproxy = Inheriting.Start(start, fd);
         try
         {
-            // Up through its checks: each a LOCAL header then GET /, answered 200.
+            // Up through its checks: each a LOCAL header then GET /, answered 200. HAProxy counts a
+            // server up before its first check has run, so the wait is for a check that passed (L7OK).
             await Wait.Until(
-                () => Command.Run(ct, "sh", "-c", $"echo 'show servers state gunicornet' | socat - UNIX-CONNECT:{_dir.File("haproxy.sock")}").GetAwaiter().GetResult().Output.Contains(" g1 127.0.0.1 2 ", StringComparison.Ordinal),
+                () => HaproxyCheck(_dir.File("haproxy.sock")) == "UP L7OK",
                 TimeSpan.FromSeconds(20),
                 "HAProxy's health check to find gunicornet up",
                 ct,
@@ -317,5 +318,28 @@ public sealed class ProxyProtocolTests
             haproxy.Kill();
             await haproxy.WaitForExitAsync(CancellationToken.None);
         }
+    }
+
+    /// <summary>Server g1's status and its last check's result in HAProxy ("UP L7OK", "DOWN L4CON"; while HAProxy starts, a sentence saying so), from <c>show stat</c> on its runtime API.</summary>
+    private static string HaproxyCheck(string adminSocket)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(adminSocket));
+        }
+        catch (SocketException)
+        {
+            return "not listening on its runtime API yet";
+        }
+
+        using var stream = new NetworkStream(socket);
+        stream.Write("show stat\n"u8);
+        using var reader = new StreamReader(stream);
+        var rows = reader.ReadToEnd().Split('\n').Select(line => line.Split(',')).ToList();
+        var header = rows[0];
+        header[0] = header[0].TrimStart('#', ' ');
+        var row = rows.Single(r => r.Length == header.Length && r[0] == "gunicornet" && r[1] == "g1");
+        return $"{row[Array.IndexOf(header, "status")]} {row[Array.IndexOf(header, "check_status")]}";
     }
 }
