@@ -10,6 +10,7 @@ public sealed class ControlMessageTests
     {
         yield return new Booted();
         yield return new Ready();
+        yield return new Ready(52_112);
         yield return new Heartbeat(12345678901, 7, 250, 183_456);
         yield return new Exiting("max requests reached");
         yield return new Failed("App failed to load: type 'Nope' not found");
@@ -28,6 +29,14 @@ public sealed class ControlMessageTests
     [Test]
     public void Heartbeat_HasReadableFields() =>
         Assert.That(new Heartbeat(3, 1, 20, 4096).Format(), Is.EqualTo("heartbeat served=3 inflight=1 oldest_ms=20 rss_kb=4096"));
+
+    [Test]
+    public void Ready_SaysTheWorkersSizeAtBoot_AndAReadyWithoutItStillParses()
+    {
+        Assert.That(new Ready(4096).Format(), Is.EqualTo("ready rss_kb=4096"));
+        Assert.That(ControlMessage.Parse("ready"), Is.EqualTo(new Ready(0)));
+        Assert.That(ControlMessage.Parse("ready rss_kb=x"), Is.Null);
+    }
 
     [Test]
     public void Failed_KeepsItsMessageOnOneLine() =>

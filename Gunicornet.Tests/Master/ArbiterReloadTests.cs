@@ -37,13 +37,13 @@ public sealed class ArbiterReloadTests
     private Task Until(Func<bool> condition, string what, CancellationToken ct) =>
         Wait.Until(condition, Bound, what, ct, () => _log.ToString());
 
-    private async Task<Arbiter> StartReady(int workers, CancellationToken ct, ServerConfig? settings = null, Func<int, ReloadResult>? reload = null)
+    private async Task<Arbiter> StartReady(int workers, CancellationToken ct, ServerConfig? settings = null, Func<int, ReloadResult>? reload = null, long rssKb = 0)
     {
         var arbiter = Start(settings ?? RecordingHooks.Config(workers), reload);
         await Until(() => Launched.Length == workers, $"{workers} launches", ct);
         foreach (var worker in Launched)
         {
-            worker.Ready();
+            worker.Ready(rssKb);
         }
 
         await Until(() => arbiter.Workers.All(w => w.State == WorkerState.Ready), "all ready", ct);
@@ -235,6 +235,25 @@ public sealed class ArbiterReloadTests
         await Until(() => _hooks.Statuses.Count > 0, "the loop to turn", ct);
         Assert.That(Launched, Has.Length.EqualTo(1), "no replacement: it would boot as big and loop");
         Assert.That(_log.Lines.Count(l => l.Contains("right after boot, over --max-worker-memory 50 MB")), Is.EqualTo(1), _log.ToString());
+    }
+
+    [Test]
+    public async Task MaxWorkerMemory_JudgesTheSizeAtBootByTheReadyMessage_NotByAFirstHeartbeatAfterRequests(CancellationToken ct)
+    {
+        // A slow first heartbeat: by then requests had grown it over the limit (seen on a loaded CI run).
+        var arbiter = await StartReady(1, ct, RecordingHooks.Config(1).With(Settings.MaxWorkerMemory, 50), rssKb: 40 * 1024);
+        Launched[0].Beat(served: 30, rssKb: 70 * 1024);
+        await Until(() => Launched.Length == 2, "a successor", ct);
+        Assert.That(arbiter.Workers[0].ReplaceReason, Is.EqualTo("memory"));
+        Assert.That(_log.Has("right after boot"), Is.False, _log.ToString());
+
+        // Its successor boots over the limit already: kept, said once, at ready.
+        Launched[1].Ready(rssKb: 60 * 1024);
+        await Until(() => _log.Has($"Worker (pid:{Launched[1].Pid}) has 60 MB resident right after boot, over --max-worker-memory 50 MB"), "the warning at ready", ct);
+        Launched[1].Beat(served: 1, rssKb: 61 * 1024);
+        Launched[1].Beat(served: 2, rssKb: 62 * 1024);
+        await Until(() => arbiter.Workers.Single(w => w.Pid == Launched[1].Pid).Served == 2, "the heartbeats", ct);
+        Assert.That(Launched, Has.Length.EqualTo(2), "no replacement for the successor: it would boot as big and loop");
     }
 
     [Test]

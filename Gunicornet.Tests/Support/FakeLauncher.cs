@@ -65,7 +65,7 @@ internal sealed class FakeWorker(int pid, int age, int generation, IWorkerObserv
     }
 
     /// <summary>The worker reports ready.</summary>
-    public void Ready() => observer.OnMessage(new Ready());
+    public void Ready(long rssKb = 0) => observer.OnMessage(new Ready(rssKb));
 
     /// <summary>The worker sends a heartbeat.</summary>
     public void Beat(long served, int inFlight = 0, long oldestInFlightMs = 0, long rssKb = 0) => observer.OnMessage(new Heartbeat(served, inFlight, oldestInFlightMs, rssKb));

@@ -21,7 +21,7 @@ internal abstract record ControlMessage
         return verb switch
         {
             "booted" => new Booted(),
-            "ready" => new Ready(),
+            "ready" => Ready.ParseFields(rest),
             "heartbeat" => Heartbeat.ParseFields(rest),
             "exiting" => new Exiting(rest),
             "failed" => new Failed(rest),
@@ -38,11 +38,28 @@ internal sealed record Booted : ControlMessage
     public override string Format() => "booted";
 }
 
-/// <summary>Kestrel is listening on the inherited sockets and the app is initialised.</summary>
-internal sealed record Ready : ControlMessage
+/// <summary>
+/// Kestrel is listening on the inherited sockets and the app is initialised; with the worker's resident
+/// memory then (0 when not said), its size at boot, before any request could make it grow.
+/// </summary>
+internal sealed record Ready(long RssKb = 0) : ControlMessage
 {
     /// <inheritdoc />
-    public override string Format() => "ready";
+    public override string Format() => RssKb > 0 ? string.Create(CultureInfo.InvariantCulture, $"ready rss_kb={RssKb}") : "ready";
+
+    internal static Ready? ParseFields(string text)
+    {
+        long rss = 0;
+        foreach (var field in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (field.StartsWith("rss_kb=", StringComparison.Ordinal) && !long.TryParse(field.AsSpan("rss_kb=".Length), NumberStyles.None, CultureInfo.InvariantCulture, out rss))
+            {
+                return null;
+            }
+        }
+
+        return new Ready(rss);
+    }
 }
 
 /// <summary>The worker is alive; sent from the thread pool once a second, with its counters and its resident memory.</summary>

@@ -135,8 +135,8 @@ internal sealed partial class Arbiter
         worker.LastSeen = _time.GetUtcNow();
         switch (message)
         {
-            case Ready when worker.State == WorkerState.Booting:
-                HandleReady(worker);
+            case Ready r when worker.State == WorkerState.Booting:
+                HandleReady(worker, r.RssKb);
                 break;
             case Heartbeat h:
                 worker.Served = h.Served;
@@ -183,6 +183,7 @@ internal sealed partial class Arbiter
         {
             if (!worker.MemoryLooked)
             {
+                // A worker whose ready message did not say its size: its first heartbeat stands for it.
                 // Its successor would boot as big: replacing it would loop.
                 worker.OverMemoryAtBoot = true;
                 LogOverMemoryAtBoot(worker.Pid, worker.RssKb / 1024, limit);
@@ -209,10 +210,21 @@ internal sealed partial class Arbiter
         worker.ReplaceReason = reason;
     }
 
-    private void HandleReady(WorkerHandle worker)
+    private void HandleReady(WorkerHandle worker, long rssKb)
     {
         worker.State = WorkerState.Ready;
         worker.WasReady = true;
+        if (rssKb > 0)
+        {
+            // Its size at boot, said before it served: what its successors would boot as.
+            worker.RssKb = rssKb;
+            worker.MemoryLooked = true;
+            if (_config.Get(Settings.MaxWorkerMemory) is > 0 and var limit && rssKb > limit * 1024L)
+            {
+                worker.OverMemoryAtBoot = true;
+                LogOverMemoryAtBoot(worker.Pid, rssKb / 1024, limit);
+            }
+        }
         LogWorkerReady(worker.Pid, worker.Generation, (worker.LastSeen - worker.SpawnedAt).TotalMilliseconds);
         Metrics.Booted((worker.LastSeen - worker.SpawnedAt).TotalSeconds);
         if (worker.Generation == Generation && _lastGoodGeneration != Generation)

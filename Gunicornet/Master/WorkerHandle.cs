@@ -64,7 +64,7 @@ internal sealed class WorkerHandle : IWorkerObserver
     /// <summary>Its resident memory at its last heartbeat, in kilobytes.</summary>
     public long RssKb { get; set; }
 
-    /// <summary>True once its first heartbeat after ready was looked at for the memory limit.</summary>
+    /// <summary>True once its size at boot is known: from its ready message, or else its first heartbeat after it.</summary>
     public bool MemoryLooked { get; set; }
 
     /// <summary>True for a worker over the memory limit already at boot: kept, since its successor would be too.</summary>

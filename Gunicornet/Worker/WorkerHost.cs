@@ -202,7 +202,7 @@ internal sealed partial class WorkerHost
                 return;
             }
 
-            _channel.Send(new Ready());
+            _channel.Send(new Ready(Environment.WorkingSet / 1024));
             // What the boot cost in compiling, for whoever tunes it (a ReadyToRun publish of the app cuts it).
             LogStarted(System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds);
             _ = HeartbeatAsync(lifetime.ApplicationStopping);
