@@ -42,6 +42,12 @@ internal sealed partial class HttpGrammar
         }
 
         var name = _name.AsSpan(0, _nameLength);
+        if (_nameLength is not (14 or 17 or 10 or 7))
+        {
+            // Not one of the four names framing depends on (most fields are not).
+            return null;
+        }
+
         if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8))
         {
             if (_contentLength is not null)

@@ -25,6 +25,10 @@ internal sealed partial class HttpGrammar
     private static readonly SearchValues<byte> FieldText = SearchValues.Create(
         [9, .. Enumerable.Range(0x20, 0x7F - 0x20).Select(b => (byte)b), .. Enumerable.Range(0x80, 0x80).Select(b => (byte)b)]);
 
+    /// <summary>What ends a run of field text: the control characters (CR among them) and DEL, all ASCII, so searched for at vector speed.</summary>
+    private static readonly SearchValues<byte> NotFieldText = SearchValues.Create(
+        [.. Enumerable.Range(0, 0x20).Where(b => b != 9).Select(b => (byte)b), 0x7F]);
+
     private static readonly SearchValues<byte> Hex = SearchValues.Create("0123456789ABCDEFabcdef"u8);
 
     private State _state = State.Start;
@@ -135,8 +139,13 @@ internal sealed partial class HttpGrammar
                     break;
 
                 case State.Version:
-                    // "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3).
-                    if (_versionIndex < 8 && (_versionIndex is 5 or 7 ? char.IsAsciiDigit((char)b) : b == "HTTP/x.x"u8[_versionIndex]))
+                    // "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3); the usual one at once.
+                    if (_versionIndex == 0 && bytes[i..].StartsWith("HTTP/1.1\r"u8))
+                    {
+                        i += 8;
+                        Expect(State.FieldStart);
+                    }
+                    else if (_versionIndex < 8 && (_versionIndex is 5 or 7 ? char.IsAsciiDigit((char)b) : b == "HTTP/x.x"u8[_versionIndex]))
                     {
                         _http10 = _versionIndex switch
                         {
@@ -251,7 +260,7 @@ internal sealed partial class HttpGrammar
 
                 case State.Value:
                 {
-                    var run = bytes[i..].IndexOfAnyExcept(FieldText);
+                    var run = bytes[i..].IndexOfAny(NotFieldText);
                     var end = run < 0 ? bytes.Length : i + run;
                     if (_field == Field.TransferEncoding && Codings(bytes[i..end]) is { } tooLong)
                     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Gunicornet.Logging;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -116,13 +117,22 @@ internal sealed partial class StrictHttp(WorkerMetrics? metrics, ILogger log)
         private long _examined;
         private bool _passThrough;
 
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
             ThrowIfRefusedAndSeen();
             PassThroughIfUpgraded();
-            var read = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return _passThrough ? read : Judge(read);
+            var read = inner.ReadAsync(cancellationToken);
+            if (_passThrough)
+            {
+                return read;
+            }
+
+            // Most reads find bytes waiting: judged at once, no state machine.
+            return read.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Judge(read.Result)) : JudgeWhenRead(read);
         }
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        private async ValueTask<ReadResult> JudgeWhenRead(ValueTask<ReadResult> read) => Judge(await read.ConfigureAwait(false));
 
         public override bool TryRead(out ReadResult result)
         {
@@ -143,8 +153,10 @@ internal sealed partial class StrictHttp(WorkerMetrics? metrics, ILogger log)
         {
             if (!_passThrough)
             {
-                _examined = Math.Max(_examined, _start + _buffer.Slice(_buffer.Start, examined).Length);
-                _start += _buffer.Slice(_buffer.Start, consumed).Length;
+                // Offsets within the buffer handed out, without slicing it.
+                var first = _buffer.GetOffset(_buffer.Start);
+                _examined = Math.Max(_examined, _start + _buffer.GetOffset(examined) - first);
+                _start += _buffer.GetOffset(consumed) - first;
             }
 
             inner.AdvanceTo(consumed, examined);
@@ -182,13 +194,21 @@ internal sealed partial class StrictHttp(WorkerMetrics? metrics, ILogger log)
             var end = _start + _buffer.Length;
             if (_scanned < end && !_grammar.Paused && _grammar.Refusal is null)
             {
-                foreach (var segment in _buffer.Slice(_scanned - _start))
+                if (_buffer.IsSingleSegment)
                 {
-                    var good = _grammar.Scan(segment.Span);
-                    _scanned += good;
-                    if (good < segment.Length)
+                    // The usual read: one buffer, judged without enumerating.
+                    _scanned += _grammar.Scan(_buffer.FirstSpan[(int)(_scanned - _start)..]);
+                }
+                else
+                {
+                    foreach (var segment in _buffer.Slice(_scanned - _start))
                     {
-                        break;
+                        var good = _grammar.Scan(segment.Span);
+                        _scanned += good;
+                        if (good < segment.Length)
+                        {
+                            break;
+                        }
                     }
                 }
 
@@ -204,7 +224,7 @@ internal sealed partial class StrictHttp(WorkerMetrics? metrics, ILogger log)
                 ThrowIfRefusedAndSeen();
             }
 
-            var given = _buffer.Slice(0, _scanned - _start);
+            var given = _scanned == end ? _buffer : _buffer.Slice(0, _scanned - _start);
             return new ReadResult(given, read.IsCanceled, read.IsCompleted && _scanned == end);
         }
     }
